@@ -1,0 +1,18 @@
+"""gru-edu: the helper package behind the GRU teaching notebooks.
+
+Modules, one per concern:
+
+* :mod:`gru_edu.cell`    – the NumPy GRU (forward, BPTT), Keras weight layout
+* :mod:`gru_edu.data`    – the IMDB reviews (Maas et al. 2011), Keras conventions
+* :mod:`gru_edu.models`  – Keras model builders and training
+* :mod:`gru_edu.gates`   – gate activations replayed from trained Keras models
+* :mod:`gru_edu.plots`   – matplotlib figures
+* :mod:`gru_edu.widgets` – ipywidgets explorers
+* :mod:`gru_edu.checks`  – assignment feedback
+* :mod:`gru_edu.config`  – run mode (full or fast/CI) and paths
+
+TensorFlow is imported only by the modules that need it, so ``gru_edu.cell``
+stays a pure-NumPy import.
+"""
+
+__version__ = "0.1.0"

@@ -1,0 +1,21 @@
+"""Shared test set-up: quiet TensorFlow, find the shared IMDB archive, fast mode."""
+
+import os
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+import pytest  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_ARCHIVE = REPO.parent / "shared" / "data" / "aclImdb_v1.tar.gz"
+
+
+@pytest.fixture(scope="session")
+def imdb_archive() -> Path:
+    """The shared copy of the official IMDB archive (tests and CI use it)."""
+    path = Path(os.environ.get("GRU_EDU_IMDB_ARCHIVE", SHARED_ARCHIVE))
+    if not path.exists():
+        pytest.fail(f"IMDB archive not found at {path}; set GRU_EDU_IMDB_ARCHIVE")
+    return path
