@@ -1,0 +1,350 @@
+"""Headless tests of the notebook-01 explorers (gru_edu.widgets).
+
+Each slider is moved the way a learner would (``controls[name].value = v``);
+the plotted data must then equal what ``gru_edu.cell`` computes for the
+parameters the sliders describe. The parameters are rebuilt here from the
+slider values, independently of the explorer's own ``params()``.
+"""
+
+import math
+import os
+import subprocess
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from gru_edu import widgets  # noqa: E402
+from gru_edu.cell import GRUParams, gru_forward, gru_step, sigmoid  # noqa: E402
+
+QUANTITIES = ("h_prev", "z", "r", "h_tilde", "h")
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def new_value(ctl, frac=0.3):
+    """A value inside the slider's range that differs from the current one."""
+    for f in (frac, 1 - frac, frac / 2):
+        v = round((ctl.min + f * (ctl.max - ctl.min)) / ctl.step) * ctl.step
+        if abs(v - ctl.value) > 1e-9:
+            return v
+    raise AssertionError(f"no new value for {ctl.description}")
+
+
+def cell_reference(explorer):
+    """gru_step on weights rebuilt from the slider values (tied weights)."""
+    v = {k: c.value for k, c in explorer.controls.items()}
+    n = explorer.units
+    kernel = np.zeros((1, 3 * n))
+    recurrent = np.zeros((n, 3 * n))
+    bias = np.zeros((2, 3 * n)) if explorer.reset_after else np.zeros(3 * n)
+    in_bias = bias[0] if explorer.reset_after else bias
+    for k, g in enumerate("zrh"):
+        block = slice(k * n, (k + 1) * n)
+        kernel[0, block] = v[f"w_{g}"]
+        recurrent[:, block] = v[f"u_{g}"] * np.eye(n)
+        in_bias[block] = v[f"b_{g}"]
+    if explorer.reset_after:
+        bias[1, 2 * n:] = v["rb_h"]
+    params = GRUParams(kernel, recurrent, bias, explorer.reset_after)
+    x = np.array([[v["x"]]])
+    h_prev = np.array([[v[f"h_prev_{u}"] for u in range(n)]])
+    h, gates = gru_step(x, h_prev, params)
+    return params, {"h_prev": h_prev[0], "z": gates["z"][0],
+                    "r": gates["r"][0], "h_tilde": gates["h_tilde"][0],
+                    "h": h[0]}
+
+
+def plotted_cell(explorer):
+    """What the cell figure shows: bar heights, label texts, mix markers."""
+    art = explorer.artists
+    bars = {q: np.array([b.get_height() for b in art["bars"][q]])
+            for q in QUANTITIES}
+    labels = {q: [t.get_text() for t in art["labels"][q]] for q in QUANTITIES}
+    mix = {k: np.array([line.get_xdata()[0] for line in art["mix"][k]])
+           for k in ("old", "candidate", "new")}
+    return bars, labels, mix
+
+
+def memory_reference(explorer):
+    """gru_forward on the 1-unit cell rebuilt from the slider values."""
+    v = {k: c.value for k, c in explorer.controls.items()}
+    params = GRUParams(np.array([[v["w_z"], 0.0, v["w_h"]]]),
+                       np.array([[0.0, 0.0, v["u_h"]]]),
+                       np.array([v["b_z"], 0.0, 0.0]), reset_after=False)
+    x = np.zeros((1, explorer.steps, 1))
+    x[0, explorer.pulse_at, 0] = 1.0
+    h_seq, cache = gru_forward(x, params)
+    h = h_seq[0, :, 0]
+    p = explorer.pulse_at
+    half = None
+    for k in range(1, explorer.steps - p):  # plain loop: independent of half_life()
+        if abs(h[p]) >= 1e-6 and abs(h[p + k]) <= 0.5 * abs(h[p]):
+            half = k
+            break
+    return x[0, :, 0], h, cache.z[0, :, 0], half
+
+
+@pytest.fixture
+def fig_count():
+    """Assert that no pyplot figure is left behind by the test."""
+    before = len(plt.get_fignums())
+    yield
+    assert len(plt.get_fignums()) == before
+
+
+# ------------------------------------------------------------ cell explorer
+
+
+@pytest.mark.parametrize("reset_after", [False, True])
+def test_cell_explorer_initial_plot_matches_gru_step(reset_after, fig_count):
+    ex = widgets.cell_explorer(units=2, reset_after=reset_after)
+    params, ref = cell_reference(ex)
+    bars, labels, mix = plotted_cell(ex)
+    for q in QUANTITIES:
+        np.testing.assert_allclose(bars[q], ref[q], atol=1e-12)
+        np.testing.assert_allclose(ex.state[q], ref[q], atol=1e-12)
+        assert labels[q] == [f"{v:.2f}" for v in ref[q]]
+    np.testing.assert_allclose(mix["old"], ref["h_prev"])
+    np.testing.assert_allclose(mix["candidate"], ref["h_tilde"])
+    np.testing.assert_allclose(mix["new"], ref["h"])
+    mine = ex.params()
+    for a, b in zip(mine.to_keras_weights(), params.to_keras_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("reset_after", [False, True])
+def test_every_cell_slider_updates_the_plot(reset_after, fig_count):
+    ex = widgets.cell_explorer(units=2, reset_after=reset_after)
+    expected_names = {"x", "h_prev_0", "h_prev_1", "w_z", "u_z", "b_z", "w_r",
+                      "u_r", "b_r", "w_h", "u_h", "b_h"}
+    if reset_after:
+        expected_names.add("rb_h")
+    assert set(ex.controls) == expected_names
+    n_artists = len(ex.figure.axes[0].patches) + len(ex.figure.axes[1].lines)
+    for name, ctl in ex.controls.items():
+        old_png = ex.view.value
+        before = {q: np.copy(v) for q, v in ex.state.items()}
+        ctl.value = new_value(ctl)
+        _, ref = cell_reference(ex)
+        bars, _, mix = plotted_cell(ex)
+        for q in QUANTITIES:
+            np.testing.assert_allclose(bars[q], ref[q], atol=1e-12,
+                                       err_msg=f"{name} -> {q}")
+        np.testing.assert_allclose(mix["new"], ref["h"], atol=1e-12)
+        changed = any(not np.allclose(before[q], ex.state[q])
+                      for q in QUANTITIES)
+        # U_r does nothing when the candidate reads no state (never here):
+        assert changed, f"moving {name} changed nothing"
+        assert ex.view.value != old_png, f"{name}: image not re-rendered"
+        assert ex.last_error is None and not ex.errors.outputs
+    # updated in place: same figure, same number of axes and artists
+    assert len(ex.figure.axes) == 2
+    assert n_artists == (len(ex.figure.axes[0].patches)
+                         + len(ex.figure.axes[1].lines))
+
+
+def test_cell_explorer_three_units_and_extremes(fig_count):
+    ex = widgets.cell_explorer(units=3, h_prev=(0.9, 0.0, -0.9))
+    ex.controls["b_z"].value = 4.0  # z ≈ 1: the state is copied
+    ex.controls["u_z"].value = 0.0
+    ex.controls["w_z"].value = 0.0
+    _, ref = cell_reference(ex)
+    np.testing.assert_allclose(ex.state["h"], ref["h"], atol=1e-12)
+    np.testing.assert_allclose(ex.state["z"], sigmoid(np.full(3, 4.0)))
+    assert np.max(np.abs(ex.state["h"] - ex.state["h_prev"])) < 0.05
+
+
+def test_cell_explorer_rejects_bad_arguments():
+    with pytest.raises(ValueError, match="units"):
+        widgets.cell_explorer(units=0)
+    with pytest.raises(ValueError, match="h_prev"):
+        widgets.cell_explorer(units=2, h_prev=(0.1,))
+
+
+def test_no_new_figures_per_update():
+    before = plt.get_fignums()
+    ex = widgets.cell_explorer()
+    mem = widgets.memory_explorer()
+    after_build = plt.get_fignums()
+    for v in (-1.5, 0.0, 1.5):
+        ex.controls["x"].value = float(v)
+        mem.controls["b_z"].value = float(v)
+    assert plt.get_fignums() == after_build == before
+    assert len(ex.figure.axes) == 2 and len(mem.figure.axes) == 2
+
+
+# ---------------------------------------------------------- memory explorer
+
+
+def plotted_memory(ex):
+    art = ex.artists
+    h = np.asarray(art["h_line"].get_ydata())
+    z = np.asarray(art["z_line"].get_ydata())
+    x = np.array([b.get_height() for b in art["x_bars"]])
+    mx, my = art["half_marker"].get_data()
+    return x, h, z, (np.asarray(mx), np.asarray(my))
+
+
+def check_memory_plot(ex, where=""):
+    x, h, z, half = memory_reference(ex)
+    px, ph, pz, (mx, my) = plotted_memory(ex)
+    np.testing.assert_allclose(ph, h, atol=1e-12, err_msg=where)
+    np.testing.assert_allclose(pz, z, atol=1e-12, err_msg=where)
+    np.testing.assert_allclose(px, x, err_msg=where)
+    assert ex.state["half_life"] == half, where
+    title = ex.artists["title"].get_text()
+    if half is None:
+        assert mx.size == 0 and not ex.artists["half_vline"].get_visible()
+    else:
+        t_half = ex.pulse_at + half
+        np.testing.assert_allclose(mx, [t_half])
+        np.testing.assert_allclose(my, [h[t_half]])
+        assert ex.artists["half_vline"].get_visible()
+        assert f"half-life: {half} steps" in title, (where, title)
+    half_level = ex.artists["half_lines"][0].get_ydata()[0]
+    np.testing.assert_allclose(half_level, 0.5 * h[ex.pulse_at])
+
+
+def test_memory_explorer_initial_plot(fig_count):
+    ex = widgets.memory_explorer()
+    check_memory_plot(ex, "initial")
+    assert ex.state["half_life"] is not None
+
+
+@pytest.mark.parametrize("name", ["b_z", "w_z", "w_h", "u_h"])
+@pytest.mark.parametrize("frac", [0.1, 0.8])
+def test_every_memory_slider_updates_the_plot(name, frac, fig_count):
+    ex = widgets.memory_explorer(steps=30, pulse_at=3)
+    ctl = ex.controls[name]
+    old_png = ex.view.value
+    ctl.value = new_value(ctl, frac)
+    check_memory_plot(ex, f"{name}={ctl.value}")
+    assert ex.view.value != old_png
+    assert ex.last_error is None
+
+
+@pytest.mark.parametrize("b_z", [-1.0, 0.0, 1.0, 2.0, 3.0])
+def test_half_life_matches_theory_when_candidate_is_zero(b_z):
+    """With U_h = 0 and x = 0 after the pulse, h decays as z^k, z = σ(b_z)."""
+    ex = widgets.memory_explorer(steps=60)
+    ex.controls["u_h"].value = 0.0
+    ex.controls["b_z"].value = b_z
+    z = float(sigmoid(np.array(b_z)))
+    theory = math.log(0.5) / math.log(z)
+    assert ex.state["z_after"] == pytest.approx(z)
+    assert ex.state["half_life_theory"] == pytest.approx(theory)
+    assert ex.state["half_life"] == math.ceil(theory - 1e-9)
+
+
+def test_half_life_not_reached_and_nothing_written():
+    ex = widgets.memory_explorer(steps=20)
+    ex.controls["b_z"].value = 7.0  # z = 0.999: no decay within 20 steps
+    assert ex.state["half_life"] is None
+    assert "not reached" in ex.artists["title"].get_text()
+    check_memory_plot(ex, "not reached")
+    ex.controls["w_h"].value = 0.0  # the pulse writes nothing
+    assert ex.state["half_life"] is None
+    assert "nothing written" in ex.artists["title"].get_text()
+
+
+def test_half_life_helper():
+    h = np.array([0.0, 0.8, 0.6, 0.41, 0.39, 0.1])
+    assert widgets.half_life(h, 1) == 3
+    assert widgets.half_life(-h, 1) == 3  # sign does not matter
+    assert widgets.half_life(h, 0) is None  # nothing written
+    assert widgets.half_life(np.array([1.0, 0.9, 0.8]), 0) is None
+
+
+def test_memory_explorer_rejects_bad_pulse():
+    with pytest.raises(ValueError, match="pulse_at"):
+        widgets.memory_explorer(steps=10, pulse_at=9)
+
+
+# ------------------------------------------------------------------- errors
+
+
+def test_cell_callback_error_is_shown_then_cleared(monkeypatch):
+    ex = widgets.cell_explorer()
+    good = dict(ex.state)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("simulated failure in gru_step")
+
+    monkeypatch.setattr(widgets, "gru_step", broken)
+    ex.controls["x"].value = 0.5  # must not raise
+    assert isinstance(ex.last_error, RuntimeError)
+    text = "".join(o.get("text", "") for o in ex.errors.outputs)
+    assert "simulated failure in gru_step" in text
+    assert all(o["name"] == "stderr" for o in ex.errors.outputs)
+    assert ex.errors.layout.border != "0px"  # visible
+    assert ex.state == good  # the last good numbers are kept
+    monkeypatch.undo()
+    ex.controls["x"].value = 0.25
+    assert ex.last_error is None and ex.errors.outputs == ()
+    _, ref = cell_reference(ex)
+    np.testing.assert_allclose(ex.state["h"], ref["h"])
+
+
+def test_memory_callback_error_is_shown(monkeypatch):
+    ex = widgets.memory_explorer()
+
+    def broken(*args, **kwargs):
+        raise FloatingPointError("simulated failure in gru_forward")
+
+    monkeypatch.setattr(widgets, "gru_forward", broken)
+    ex.controls["b_z"].value = 1.0
+    assert isinstance(ex.last_error, FloatingPointError)
+    text = "".join(o.get("text", "") for o in ex.errors.outputs)
+    assert "FloatingPointError" in text and "gru_forward" in text
+
+
+# ------------------------------------------------------------ display parts
+
+
+def test_widget_container_and_display(monkeypatch):
+    ex = widgets.cell_explorer()
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
+    ex._ipython_display_()
+    assert shown == [ex.widget]
+
+    def walk(w):
+        yield w
+        for child in getattr(w, "children", ()):
+            yield from walk(child)
+
+    inside = list(walk(ex.widget))
+    assert all(any(c is w for w in inside) for c in ex.controls.values())
+    assert any(w is ex.errors for w in inside)
+    assert any(w is ex.view for w in inside)
+    assert ex.view.value[:8] == b"\x89PNG\r\n\x1a\n"
+    assert all(c.continuous_update for c in ex.controls.values())
+
+
+def test_ipympl_backend_uses_the_live_canvas():
+    """With %matplotlib widget the canvas itself is shown and redrawn."""
+    code = (
+        "import matplotlib; matplotlib.use('module://ipympl.backend_nbagg')\n"
+        "import matplotlib.pyplot as plt\n"
+        "from gru_edu import widgets\n"
+        "ex = widgets.memory_explorer()\n"
+        "assert ex.live and ex.view is ex.figure.canvas\n"
+        "ex.controls['b_z'].value = 0.5\n"
+        "assert ex.last_error is None, ex.last_error\n"
+        "n = len(plt.get_fignums())\n"
+        "ex.controls['b_z'].value = 1.5\n"
+        "assert len(plt.get_fignums()) == n\n"
+        "print('ok')\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True,
+                         text=True, env=env, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "ok" in out.stdout
