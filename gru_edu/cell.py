@@ -22,9 +22,10 @@ Equations (``*`` is element-wise, ``σ`` the logistic sigmoid)::
     h̃_t = tanh(x_t W_h + r_t * (h_{t-1} U_h + b'_h) + b_h)   reset_after=True
     h_t  = z_t * h_{t-1} + (1 - z_t) * h̃_t
 
-Note the convention of the last line: Keras and PyTorch keep the *old* state
-with weight ``z``; Cho et al. 2014 and Chung et al. 2014 write it the other way
-round. Both are the same model with ``z`` relabelled as ``1 - z``.
+Note the convention of the last line: Keras, PyTorch and Cho et al. 2014
+(eq. 7) keep the *old* state with weight ``z``; Chung et al. 2014 (eq. 5) and
+many tutorials write ``h_t = (1 - z) h_{t-1} + z h̃_t``. Both are the same model
+with ``z`` relabelled as ``1 - z``.
 """
 
 from __future__ import annotations
