@@ -1,0 +1,158 @@
+"""How fast is the gate replay? Prints numbers; asserts nothing.
+
+    python benchmarks/bench_gates.py                 # full: 25,000 reviews
+    python benchmarks/bench_gates.py --reviews 2000  # quicker, extrapolated
+
+Model: Embedding(10000, 32, mask_zero=True) → GRU(64) → Dense(1, sigmoid),
+Keras-initialised (speed does not depend on training). Reviews: random word
+ids, 300 steps, lengths between 50 and 300, right-padded.
+
+Measured:
+
+1. one 300-token review through :func:`gru_edu.gates.trace` (min and median
+   of many calls after a warm-up), split into the Keras forward pass the
+   self-check needs (one XLA-compiled call) and the NumPy replay
+   (:func:`gru_edu.cell.gru_forward`), and the one-off compile time;
+2. the same through :func:`gru_edu.gates.trace_text`;
+3. :func:`gru_edu.gates.gate_statistics` over ``--reviews`` reviews.
+
+The timings depend on how busy the CPU is: the load average and the CPU
+count are printed with them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+
+from gru_edu import gates  # noqa: E402
+from gru_edu.cell import GRUParams, gru_forward  # noqa: E402
+
+VOCAB, EMBED, UNITS, MAXLEN = 10000, 32, 64, 300
+
+
+def build_model() -> keras.Model:
+    keras.utils.set_random_seed(0)
+    return keras.Sequential(
+        [
+            keras.Input((MAXLEN,), dtype="int32"),
+            keras.layers.Embedding(VOCAB, EMBED, mask_zero=True, name="embedding"),
+            keras.layers.GRU(UNITS, name="gru"),
+            keras.layers.Dense(1, activation="sigmoid", name="sentiment"),
+        ]
+    )
+
+
+def reviews(n: int, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    ids = rng.integers(3, VOCAB, size=(n, MAXLEN), dtype=np.int32)
+    ids[:, 0] = 1
+    lengths = rng.integers(50, MAXLEN + 1, size=n)
+    ids[np.arange(MAXLEN)[None, :] >= lengths[:, None]] = 0
+    return ids
+
+
+def timeit(fn, repeat: int) -> tuple[float, float]:
+    """(min, median) seconds of ``repeat`` calls."""
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return min(times), statistics.median(times)
+
+
+class Vocab:
+    def encode(self, text: str) -> list[int]:
+        return [1] + [3 + (hash(w) % (VOCAB - 3)) for w in text.split()]
+
+    def decode(self, ids) -> list[str]:
+        return [f"w{i}" for i in ids if i]
+
+
+class Trained:
+    def __init__(self, model):
+        self.model, self.vocab, self.maxlen = model, Vocab(), MAXLEN
+        self.padding, self.truncating = "post", "pre"
+
+
+def machine() -> str:
+    load = os.getloadavg()
+    return (
+        f"{os.cpu_count()} CPUs, load average {load[0]:.2f} {load[1]:.2f} "
+        f"{load[2]:.2f} (cores shared with other jobs: timings vary)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--reviews", type=int, default=25000)
+    parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--repeat", type=int, default=50)
+    args = parser.parse_args()
+
+    print(f"keras {keras.__version__}, backend {keras.backend.backend()}; {machine()}")
+    model = build_model()
+    one = np.random.default_rng(1).integers(3, VOCAB, size=(1, MAXLEN)).astype("int32")
+    one[0, 0] = 1  # <start>, then 299 words: no padding
+
+    t = time.perf_counter()
+    (tr,) = gates.trace(model, one)
+    print(f"first trace (builds and XLA-compiles the extraction): "
+          f"{time.perf_counter() - t:.2f} s")
+    print(f"replay error max |h_replay - h_keras| = {tr.max_abs_error:.2e}")
+
+    lo, med = timeit(lambda: gates.trace(model, one), args.repeat)
+    print(f"trace, one 300-token review: min {lo * 1e3:.2f} ms, "
+          f"median {med * 1e3:.2f} ms   (target <= 5 ms)")
+    plan = gates._plan(model)
+    arr = one.astype("int32")
+    lo_k, med_k = timeit(lambda: plan.run([arr]), args.repeat)
+    print(f"  of which Keras forward (self-check, XLA): min {lo_k * 1e3:.2f} ms, "
+          f"median {med_k * 1e3:.2f} ms")
+    params = GRUParams.from_keras(model.get_layer("gru"))
+    x = tr.x.astype(np.float64)
+    with gates._one_blas_thread():
+        lo_c, med_c = timeit(lambda: gru_forward(x, params), args.repeat)
+    print(f"  of which gru_edu.cell.gru_forward, 300 steps float64: "
+          f"min {lo_c * 1e3:.2f} ms, median {med_c * 1e3:.2f} ms "
+          f"({lo_c / MAXLEN * 1e6:.1f} us per step)")
+
+    trained = Trained(model)
+    text = " ".join(f"word{i}" for i in range(MAXLEN - 1))
+    gates.trace_text(trained, text)
+    lo_t, med_t = timeit(lambda: gates.trace_text(trained, text), args.repeat)
+    print(f"trace_text, 300 tokens: min {lo_t * 1e3:.2f} ms, median {med_t * 1e3:.2f} ms")
+    print(machine())
+
+    data = reviews(args.reviews, seed=3)
+    # compile the batch shape first, so the timing is the steady state
+    gates.gate_statistics(model, data[: args.batch_size], batch_size=args.batch_size)
+    t = time.perf_counter()
+    (st,) = gates.gate_statistics(model, data, batch_size=args.batch_size)
+    dt = time.perf_counter() - t
+    per = dt / args.reviews
+    print(f"gate_statistics, {args.reviews} reviews x {MAXLEN} steps "
+          f"(batch {args.batch_size}): {dt:.1f} s = {per * 1e3:.2f} ms per review "
+          f"-> {per * 25000:.0f} s for 25,000   (target <= 60 s)")
+    print(f"  replay error over all batches: {st.max_abs_error:.2e}; "
+          f"unit 0 opens most at {st.opens[0][:3]}")
+    with gates._one_blas_thread():
+        xb = np.random.default_rng(0).standard_normal((args.batch_size, MAXLEN, EMBED))
+        t = time.perf_counter()
+        gru_forward(xb, params)
+        dc = time.perf_counter() - t
+    print(f"  of which gru_forward alone: {dc / args.batch_size * 1e3:.2f} ms per "
+          f"review (batch {args.batch_size})")
+    print(machine())
+
+
+if __name__ == "__main__":
+    main()

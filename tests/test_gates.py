@@ -1,0 +1,538 @@
+"""gru_edu.gates against its oracles: the Keras layers' own outputs and gru_edu.cell.
+
+For every supported set-up (Sequential and functional models, stacked GRUs,
+Bidirectional, go_backwards, return_sequences on and off, masks from
+``Embedding(mask_zero=True)`` and from ``Masking``, both ``reset_after``
+values, a saved and reloaded model) a trace must
+
+* reproduce the layer's own output, computed here by an independent Keras
+  sub-model (``keras.Model(model.inputs, layer.output)``), and
+* hold the gates gru_edu.cell computes from the layer's input, built here
+  independently (embedding rows looked up in NumPy, masks from the ids).
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+keras = pytest.importorskip("keras")
+from keras import layers  # noqa: E402
+
+from gru_edu import gates  # noqa: E402
+from gru_edu.cell import GRUParams, gru_forward  # noqa: E402
+
+VOCAB = 40
+TOL = gates.TOLERANCE
+
+
+def ids_batch(seed: int = 0, batch: int = 4, time: int = 9, padding: str = "post"):
+    """Word ids with varied lengths, padded with 0 (ids 1..VOCAB-1 inside)."""
+    rng = np.random.default_rng(seed)
+    out = np.zeros((batch, time), dtype=np.int32)
+    for i, n in enumerate(rng.integers(2, time + 1, size=batch)):
+        row = rng.integers(1, VOCAB, size=n)
+        if padding == "post":
+            out[i, :n] = row
+        else:
+            out[i, time - n:] = row
+    out[0] = rng.integers(1, VOCAB, size=time)  # one full row
+    return out
+
+
+def keras_output(model, name, inputs):
+    """The layer's own output from an independent sub-model, as float64."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sub = keras.Model(model.inputs, model.get_layer(name).output)
+        out = sub(inputs)
+    if isinstance(out, (list, tuple)):
+        return [np.asarray(o, dtype=np.float64) for o in out]
+    return np.asarray(out, dtype=np.float64)
+
+
+def cell_replay(layer, x, mask):
+    """gru_forward on (x, mask) in the layer's run order, back in input order."""
+    back = layer.go_backwards
+    flip = (lambda a: a[:, ::-1]) if back else (lambda a: a)
+    _, cache = gru_forward(flip(np.asarray(x, np.float64)), GRUParams.from_keras(layer),
+                           mask=flip(mask))
+    return {g: flip(getattr(cache, g)) for g in gates.GATES}
+
+
+def assert_gates_equal_cell(trace, layer, x, mask, atol=1e-12):
+    """Gates equal gru_edu.cell's on the same input (``atol`` loosened where
+    ``x`` is another layer's float32 output from a separate Keras run)."""
+    ref = cell_replay(layer, x, mask)
+    for g in gates.GATES:
+        np.testing.assert_allclose(trace.gate(g), ref[g], rtol=0, atol=atol)
+    np.testing.assert_array_equal(trace.mask, mask)
+
+
+def embed(model, ids, name="embedding"):
+    return model.get_layer(name).get_weights()[0][ids]
+
+
+def last_state(h, mask, backwards=False):
+    """The state after the last step run, from input-order states."""
+    return h[:, 0] if backwards else h[:, -1]
+
+
+def zero_masked(h, mask):
+    return np.where(mask[..., None], h, 0.0)
+
+
+# ------------------------------------------------------- single GRU layers
+
+
+@pytest.mark.parametrize("reset_after", [True, False])
+@pytest.mark.parametrize("return_sequences", [True, False])
+@pytest.mark.parametrize("go_backwards", [False, True])
+def test_sequential_embedding_gru(reset_after, return_sequences, go_backwards):
+    keras.utils.set_random_seed(1)
+    model = keras.Sequential([
+        keras.Input((None,), dtype="int32"),
+        layers.Embedding(VOCAB, 6, mask_zero=True, name="embedding"),
+        layers.GRU(5, reset_after=reset_after, return_sequences=return_sequences,
+                   go_backwards=go_backwards, name="gru"),
+    ])
+    ids = ids_batch(padding="post" if not go_backwards else "pre")
+    (t,) = gates.trace(model, ids)
+    assert (t.layer_name, t.direction, t.go_backwards) == ("gru", "forward", go_backwards)
+    assert t.z.shape == t.r.shape == t.h_tilde.shape == t.h.shape == (4, 9, 5)
+    assert t.mask.shape == (4, 9) and t.mask.dtype == bool
+    mask = ids != 0
+    out = keras_output(model, "gru", ids)
+    if return_sequences:  # Keras returns the states in the order it ran them
+        expected = t.h[:, ::-1] if go_backwards else t.h
+        np.testing.assert_allclose(expected, out, rtol=0, atol=TOL)
+    else:
+        np.testing.assert_allclose(last_state(t.h, mask, go_backwards), out, atol=TOL)
+    assert t.max_abs_error <= TOL
+    assert_gates_equal_cell(t, model.get_layer("gru"), embed(model, ids), mask)
+    # masked steps carry the state; the gates are in input order
+    row = 1 if not mask[1].all() else 2
+    stop = np.flatnonzero(mask[row])
+    if not go_backwards and stop[-1] < 8:
+        assert np.array_equal(t.h[row, stop[-1]], t.h[row, -1])
+
+
+def test_input_order_for_go_backwards():
+    """Step t of a backward trace is the t-th word: its state has read t..T-1."""
+    keras.utils.set_random_seed(2)
+    model = keras.Sequential([
+        keras.Input((None,), dtype="int32"),
+        layers.Embedding(VOCAB, 4, name="embedding"),
+        layers.GRU(3, go_backwards=True, return_sequences=True, name="gru"),
+    ])
+    ids = ids_batch(time=6)
+    (t,) = gates.trace(model, ids)
+    # a sequence made of the last word alone gives the state at t = T-1
+    (t_last,) = gates.trace(model, ids[:, -1:])
+    np.testing.assert_allclose(t.h[:, -1], t_last.h[:, 0], atol=1e-12)
+    np.testing.assert_allclose(t.final_state, t.h[:, 0])
+
+
+@pytest.mark.parametrize("reset_after", [True, False])
+def test_functional_stacked_with_masking_layer(reset_after):
+    keras.utils.set_random_seed(3)
+    inp = keras.Input((None, 3))
+    x = layers.Masking(mask_value=0.0)(inp)
+    h1 = layers.GRU(4, return_sequences=True, reset_after=reset_after, name="g1")(x)
+    h2 = layers.GRU(3, reset_after=reset_after, name="g2")(h1)
+    model = keras.Model(inp, layers.Dense(1)(h2))
+    rng = np.random.default_rng(0)
+    feats = rng.standard_normal((3, 7, 3)).astype("float32")
+    feats[1, 5:] = 0.0  # post padding
+    feats[2, :2] = 0.0  # pre padding
+    mask = np.any(feats != 0.0, axis=-1)
+    t1, t2 = gates.trace(model, feats)
+    out1, out2 = keras_output(model, "g1", feats), keras_output(model, "g2", feats)
+    np.testing.assert_allclose(t1.h, out1, atol=TOL)  # all steps, masked ones too
+    np.testing.assert_allclose(t2.h[:, -1], out2, atol=TOL)
+    assert_gates_equal_cell(t1, model.get_layer("g1"), feats, mask)
+    # the second layer's real input is the first layer's Keras output
+    np.testing.assert_allclose(t2.x, out1, atol=TOL)
+    assert_gates_equal_cell(t2, model.get_layer("g2"), t2.x, mask)
+    assert_gates_equal_cell(t2, model.get_layer("g2"), out1.astype("float32"), mask,
+                            atol=1e-6)
+    np.testing.assert_array_equal(t2.mask, mask)
+
+
+def test_float_features_without_mask_seed_model():
+    """The tutorial's seed model: ids as one float feature, GRU(50) → GRU(1)."""
+    keras.utils.set_random_seed(4)
+    model = keras.Sequential([
+        keras.Input((12, 1)),
+        layers.GRU(6, return_sequences=True, name="g1"),
+        layers.GRU(1, name="g2"),
+    ])
+    feats = ids_batch(time=12)[..., None].astype("float32")
+    t1, t2 = gates.trace(model, feats)
+    assert t1.mask.all()
+    np.testing.assert_allclose(t1.h, keras_output(model, "g1", feats), atol=TOL)
+    np.testing.assert_allclose(t2.h[:, -1], keras_output(model, "g2", feats), atol=TOL)
+    assert_gates_equal_cell(t1, model.get_layer("g1"), feats, np.ones((4, 12), bool))
+    # one sequence without the batch axis
+    (one, _) = gates.trace(model, feats[0])
+    np.testing.assert_allclose(one.h[0], t1.h[0], atol=1e-12)
+
+
+# ------------------------------------------------------------ Bidirectional
+
+
+@pytest.mark.parametrize("merge_mode", ["concat", "sum", None])
+@pytest.mark.parametrize("return_sequences", [True, False])
+def test_bidirectional(merge_mode, return_sequences):
+    keras.utils.set_random_seed(5)
+    inp = keras.Input((None,), dtype="int32")
+    x = layers.Embedding(VOCAB, 5, mask_zero=True, name="embedding")(inp)
+    y = layers.Bidirectional(
+        layers.GRU(4, return_sequences=return_sequences), merge_mode=merge_mode,
+        name="bi",
+    )(x)
+    model = keras.Model(inp, y)
+    ids = ids_batch(seed=1)
+    mask = ids != 0
+    fwd, bwd = gates.trace(model, ids)
+    assert (fwd.direction, bwd.direction) == ("forward", "backward")
+    assert not fwd.go_backwards and bwd.go_backwards
+    bi = model.get_layer("bi")
+    out = keras_output(model, "bi", ids)
+    if merge_mode == "concat":
+        out = [out[..., :4], out[..., 4:]]
+    if return_sequences:  # Bidirectional zeroes masked steps, backward in input order
+        yf, yb = zero_masked(fwd.h, mask), zero_masked(bwd.h, mask)
+    else:
+        yf, yb = fwd.h[:, -1], bwd.h[:, 0]
+    if merge_mode == "sum":
+        np.testing.assert_allclose(yf + yb, out, atol=2 * TOL)
+    else:
+        np.testing.assert_allclose(yf, out[0], atol=TOL)
+        np.testing.assert_allclose(yb, out[1], atol=TOL)
+    x_emb = embed(model, ids)
+    assert_gates_equal_cell(fwd, bi.forward_layer, x_emb, mask)
+    assert_gates_equal_cell(bwd, bi.backward_layer, x_emb, mask)
+
+
+def test_stacked_bidirectional_then_gru_and_rnn_gru_cell():
+    keras.utils.set_random_seed(6)
+    inp = keras.Input((None,), dtype="int32")
+    x = layers.Embedding(VOCAB, 4, mask_zero=True, name="embedding")(inp)
+    x = layers.Bidirectional(layers.GRU(3, return_sequences=True), name="bi")(x)
+    x = layers.RNN(layers.GRUCell(2), return_sequences=True, name="cell_rnn")(x)
+    model = keras.Model(inp, x)
+    ids = ids_batch(seed=2)
+    traces = gates.trace(model, ids)
+    assert [(t.layer_name, t.direction) for t in traces] == [
+        ("bi", "forward"), ("bi", "backward"), ("cell_rnn", "forward")]
+    bi_out = keras_output(model, "bi", ids)
+    np.testing.assert_allclose(traces[2].h, keras_output(model, "cell_rnn", ids), atol=TOL)
+    assert_gates_equal_cell(traces[2], model.get_layer("cell_rnn"),
+                            bi_out.astype("float32"), ids != 0, atol=1e-6)
+
+
+def test_return_state_and_initial_state():
+    keras.utils.set_random_seed(7)
+    inp = keras.Input((None, 2))
+    h0 = keras.Input((3,))
+    seq, state = layers.GRU(3, return_sequences=True, return_state=True,
+                            name="g")(inp, initial_state=h0)
+    model = keras.Model([inp, h0], [seq, state])
+    rng = np.random.default_rng(3)
+    feats = rng.standard_normal((2, 5, 2)).astype("float32")
+    h_init = rng.standard_normal((2, 3)).astype("float32")
+    (t,) = gates.trace(model, [feats, h_init])
+    seq_k, state_k = (np.asarray(a) for a in model([feats, h_init]))
+    np.testing.assert_allclose(t.h, seq_k, atol=TOL)
+    np.testing.assert_allclose(t.final_state, state_k, atol=TOL)
+    _, cache = gru_forward(feats.astype(float), GRUParams.from_keras(model.get_layer("g")),
+                           h0=h_init.astype(float))
+    np.testing.assert_allclose(t.z, cache.z, atol=1e-12)
+
+
+# ------------------------------------------------------------- save / load
+
+
+def test_saved_and_loaded_model(tmp_path):
+    keras.utils.set_random_seed(8)
+    model = keras.Sequential([
+        keras.Input((9,), dtype="int32"),
+        layers.Embedding(VOCAB, 6, mask_zero=True, name="embedding"),
+        layers.GRU(5, return_sequences=True, name="g1"),
+        layers.Bidirectional(layers.GRU(3), name="bi"),
+        layers.Dense(1, activation="sigmoid"),
+    ])
+    model.save(tmp_path / "m.keras")
+    loaded = keras.saving.load_model(tmp_path / "m.keras")
+    ids = ids_batch(seed=4)
+    before, after = gates.trace(model, ids), gates.trace(loaded, ids)
+    assert len(after) == 3
+    for a, b in zip(before, after):
+        for g in gates.GATES:
+            np.testing.assert_allclose(a.gate(g), b.gate(g), atol=1e-12)
+    np.testing.assert_allclose(after[0].h, keras_output(loaded, "g1", ids), atol=TOL)
+
+
+# --------------------------------------------------- the self-check guards
+
+
+def test_tampered_weights_raise_replay_error(monkeypatch):
+    keras.utils.set_random_seed(9)
+    model = keras.Sequential([
+        keras.Input((None,), dtype="int32"),
+        layers.Embedding(VOCAB, 4, mask_zero=True),
+        layers.GRU(3, name="gru"),
+    ])
+    ids = ids_batch()
+    assert gates.trace(model, ids)[0].max_abs_error <= TOL
+    real = GRUParams.from_keras
+
+    def tampered(layer):
+        p = real(layer)
+        return GRUParams(p.kernel, p.recurrent_kernel * 1.01, p.bias, p.reset_after)
+
+    monkeypatch.setattr(gates.GRUParams, "from_keras", staticmethod(tampered))
+    with pytest.raises(gates.ReplayError, match=r"'gru'.*does not reproduce"):
+        gates.trace(model, ids)
+    assert issubclass(gates.ReplayError, ValueError)
+
+
+def test_weights_changed_after_first_trace_are_read_again():
+    keras.utils.set_random_seed(10)
+    model = keras.Sequential([keras.Input((None, 2)), layers.GRU(3, name="gru")])
+    x = np.ones((1, 4, 2), "float32")
+    first = gates.trace(model, x)[0]
+    w = model.layers[0].get_weights()
+    model.layers[0].set_weights([w[0] * 2, w[1], w[2]])
+    second = gates.trace(model, x)[0]
+    assert second.max_abs_error <= TOL
+    assert not np.allclose(first.h, second.h)
+
+
+def test_long_float32_sequence_stays_within_tolerance():
+    """300 steps: float32 Keras vs float64 replay, Keras-initialised weights."""
+    keras.utils.set_random_seed(11)
+    model = keras.Sequential([
+        keras.Input((300,), dtype="int32"),
+        layers.Embedding(1000, 16, mask_zero=True, embeddings_initializer=
+                         keras.initializers.RandomNormal(stddev=1.0)),
+        layers.GRU(64, return_sequences=True, name="gru"),
+    ])
+    ids = np.random.default_rng(5).integers(1, 1000, size=(4, 300)).astype("int32")
+    ids[1, 250:] = 0
+    (t,) = gates.trace(model, ids)
+    err = np.abs(t.h - keras_output(model, "gru", ids))
+    assert err.max() <= TOL
+    assert err[:, -50:].max() < 10 * err[:, :50].max() + 1e-6  # no growth
+
+
+# ------------------------------------------------------------------ errors
+
+
+def test_lstm_only_model_says_what_it_has():
+    model = keras.Sequential([
+        keras.Input((None,), dtype="int32"),
+        layers.Embedding(VOCAB, 4),
+        layers.LSTM(3, name="lstm"),
+        layers.Dense(1),
+    ])
+    with pytest.raises(gates.NoGRULayerError) as info:
+        gates.trace(model, ids_batch())
+    msg = str(info.value)
+    assert "LSTM layers: lstm" in msg and "gates.trace explains GRU layers" in msg
+    assert isinstance(info.value, ValueError)
+
+
+def test_model_without_recurrent_layer():
+    model = keras.Sequential([keras.Input((5,)), layers.Dense(2, name="dense")])
+    with pytest.raises(gates.NoGRULayerError, match="no recurrent layer.*dense"):
+        gates.trace(model, np.zeros((1, 5)))
+
+
+def test_sequential_built_by_a_call_unbuilt_and_nested_models():
+    ids = ids_batch()
+    model = keras.Sequential([layers.Embedding(VOCAB, 4, mask_zero=True),
+                              layers.GRU(3, name="gru")])
+    with pytest.raises(gates.UnsupportedModelError, match="not built yet"):
+        gates.trace(model, ids)
+    model(ids)  # built by a call: its Input is (batch, 9) float32
+    (t,) = gates.trace(model, ids[:2])
+    np.testing.assert_allclose(t.h[:, -1], np.asarray(model(ids[:2])), atol=TOL)
+    with pytest.raises(gates.GatesError, match="exactly 9 steps"):
+        gates.trace(model, ids[:, :5])
+    inner = keras.Sequential([keras.Input((None, 4)), layers.GRU(3)], name="encoder")
+    inp = keras.Input((None,), dtype="int32")
+    nested = keras.Model(inp, inner(layers.Embedding(VOCAB, 4)(inp)))
+    with pytest.raises(gates.UnsupportedModelError, match="nested model.*encoder"):
+        gates.trace(nested, ids)
+
+
+def test_stateful_gru_and_empty_input_are_clear_errors():
+    model = keras.Sequential([keras.Input((4, 2), batch_size=1),
+                              layers.GRU(3, stateful=True)])
+    with pytest.raises(gates.UnsupportedModelError, match="stateful"):
+        gates.trace(model, np.zeros((1, 4, 2)))
+    model = keras.Sequential([keras.Input((None,), dtype="int32"),
+                              layers.Embedding(VOCAB, 2), layers.GRU(2)])
+    with pytest.raises(gates.EmptyReviewError):
+        gates.trace(model, np.zeros((1, 0), "int32"))
+    with pytest.raises(gates.GatesError, match="shape"):
+        gates.trace(model, np.zeros((1, 2, 3, 4), "int32"))
+
+
+# -------------------------------------------------------------- trace_text
+
+
+class DictVocab:
+    """A tiny vocabulary with the Keras IMDB conventions (0 pad, 1 start, 2 OOV)."""
+
+    def __init__(self, words):
+        self.index = {w: i + 3 for i, w in enumerate(words)}
+        self.words = {i: w for w, i in self.index.items()}
+
+    def tokenize(self, text):
+        return text.lower().split()
+
+    def encode(self, text):
+        return [1] + [self.index.get(w, 2) for w in self.tokenize(text)]
+
+    def decode(self, ids):
+        marks = {1: "<start>", 2: "<unk>"}
+        return [marks.get(i) or self.words.get(i, "<unk>") for i in ids if i != 0]
+
+    def __len__(self):
+        return len(self.index) + 3
+
+
+@dataclass
+class FakeTrained:
+    model: object
+    vocab: DictVocab
+    maxlen: int
+    padding: str = "post"
+    truncating: str = "pre"
+
+
+WORDS = "good bad film great awful plot a the was is boring fun".split()
+
+
+def classifier(maxlen=12, units=4, seed=12):
+    keras.utils.set_random_seed(seed)
+    inp = keras.Input((maxlen,), dtype="int32")
+    x = layers.Embedding(len(WORDS) + 3, 5, mask_zero=True, name="embedding")(inp)
+    x = layers.GRU(units, name="gru")(x)
+    x = layers.Dropout(0.2)(x)
+    out = layers.Dense(1, activation="sigmoid", name="sentiment")(x)
+    return keras.Model(inp, out)
+
+
+@pytest.mark.parametrize("padding", ["post", "pre"])
+def test_trace_text_words_align_with_steps(padding):
+    trained = FakeTrained(classifier(), DictVocab(WORDS), maxlen=12, padding=padding)
+    tt = gates.trace_text(trained, "A good film wibble was fun")
+    assert tt.ids.shape == (12,) and not tt.truncated and tt.note == ""
+    assert tt.review_words == ["<start>", "a", "good", "film", "<unk>", "was", "fun"]
+    assert tt.typed[tt.review] == ["<start>", "a", "good", "film", "wibble", "was", "fun"]
+    assert tt.review == (slice(0, 7) if padding == "post" else slice(5, 12))
+    assert all(w == "<pad>" for i, w in enumerate(tt.words) if not tt.ids[i])
+    pred = float(np.asarray(trained.model(tt.ids[None]))[0, 0])
+    assert tt.prediction == pytest.approx(pred, abs=1e-6)
+    np.testing.assert_array_equal(tt.trace.mask[0], tt.ids != 0)
+    cropped = tt.review_traces[0]
+    assert cropped.z.shape == (1, 7, 4)
+    np.testing.assert_array_equal(cropped.z, tt.trace.z[:, tt.review])
+
+
+def test_sentiment_so_far_ends_at_the_prediction():
+    model = classifier()
+    trained = FakeTrained(model, DictVocab(WORDS), maxlen=12)
+    tt = gates.trace_text(trained, "the plot was boring but the film was great fun")
+    s = gates.sentiment_so_far(trained, tt)
+    assert s.shape == (1, 12, 1)
+    last = tt.review.stop - 1
+    assert s[0, last, 0] == pytest.approx(tt.prediction, abs=1e-6)
+    # by hand: Dense(sigmoid) on each state
+    w, b = model.get_layer("sentiment").get_weights()
+    by_hand = 1 / (1 + np.exp(-(tt.trace.h[0] @ w + b)))
+    np.testing.assert_allclose(s[0], by_hand, atol=1e-6)
+
+
+def test_sentiment_so_far_refuses_bidirectional_and_pooling_heads():
+    inp = keras.Input((None,), dtype="int32")
+    x = layers.Embedding(VOCAB, 3)(inp)
+    model = keras.Model(inp, layers.Dense(1)(layers.Bidirectional(layers.GRU(2))(x)))
+    with pytest.raises(gates.UnsupportedModelError, match="bidirectional"):
+        gates.sentiment_so_far(model, gates.trace(model, ids_batch()))
+    x = layers.GRU(2, return_sequences=True)(layers.Embedding(VOCAB, 3)(inp))
+    model = keras.Model(inp, layers.Dense(1)(layers.GlobalMaxPooling1D()(x)))
+    with pytest.raises(gates.UnsupportedModelError, match="mixes time steps"):
+        gates.sentiment_so_far(model, gates.trace(model, ids_batch()))
+
+
+def test_empty_and_unknown_only_reviews():
+    trained = FakeTrained(classifier(), DictVocab(WORDS), maxlen=12)
+    for text in ("", "   "):
+        with pytest.raises(gates.EmptyReviewError, match="empty"):
+            gates.trace_text(trained, text)
+    with pytest.raises(gates.UnknownWordsError, match="none of the 3 word"):
+        gates.trace_text(trained, "zorglub wibble frobnicate")
+    assert issubclass(gates.UnknownWordsError, ValueError)
+
+
+@pytest.mark.parametrize("truncating", ["pre", "post"])
+def test_long_review_is_truncated_and_says_so(truncating):
+    trained = FakeTrained(classifier(), DictVocab(WORDS), maxlen=12,
+                          truncating=truncating)
+    text = " ".join(["good"] * 5 + ["bad"] * 10)  # 16 tokens with <start>
+    with pytest.warns(gates.TruncationWarning, match="at most 12"):
+        tt = gates.trace_text(trained, text)
+    assert tt.truncated and "4 were dropped" in tt.note
+    assert len(tt.review_words) == 12 and tt.ids.all()
+    if truncating == "pre":
+        assert tt.review_words == ["good"] * 2 + ["bad"] * 10
+    else:
+        assert tt.review_words == ["<start>"] + ["good"] * 5 + ["bad"] * 6
+    assert "truncated" in repr(tt)
+
+
+# -------------------------------------------------------- gate statistics
+
+
+def test_gate_statistics_equal_the_traces():
+    model = classifier(maxlen=10, units=3, seed=13)
+    rng = np.random.default_rng(6)
+    data = np.zeros((23, 10), dtype=np.int32)
+    for i, n in enumerate(rng.integers(2, 11, size=23)):
+        data[i, :n] = rng.integers(1, len(WORDS) + 3, size=n)
+    vocab = DictVocab(WORDS)
+    (st,) = gates.gate_statistics(model, data, batch_size=8, top_k=3, vocab=vocab)
+    (t,) = gates.trace(model, data)  # all at once
+    mask = t.mask
+    for g in gates.GATES:
+        v = t.gate(g)[mask]
+        np.testing.assert_allclose(st.mean[g], v.mean(0), atol=1e-12)
+        np.testing.assert_allclose(st.std[g], v.std(0), atol=1e-9)
+        np.testing.assert_allclose(st.min[g], v.min(0))
+        np.testing.assert_allclose(st.max[g], v.max(0))
+    assert st.n_reviews == 23 and st.n_steps == mask.sum()
+    np.testing.assert_allclose(st.frac_open, (t.z[mask] < 0.5).mean(0))
+    # words where z is lowest / highest in each review, counted per unit
+    for unit in range(3):
+        z = t.z[..., unit]
+        lo = np.where(mask, z, np.inf).argmin(1)
+        counts = np.bincount(data[np.arange(23), lo], minlength=data.max() + 1)
+        best = counts.max()
+        assert st.opens[unit][0][1] == best
+        winners = {vocab.decode([i])[0] for i in np.flatnonzero(counts == best)}
+        assert st.opens[unit][0][0] in winners
+        assert sum(c for _, c in st.closes[unit]) <= 23
+    mz = st.mean_z_by_word(0, k=2, min_count=1)
+    assert len(mz) == 2 and mz[0][1] <= mz[1][1]
+    assert st.max_abs_error <= TOL
