@@ -1,0 +1,1606 @@
+"""Assignment feedback: what a teaching assistant would say about a learner's GRU.
+
+The graded assignments ask learners to write a GRU in NumPy (Keras layout,
+gate order ``[z, r, h]``). A bare "wrong" teaches nothing, so each ``check_*``
+function here compares the learner's function with :mod:`gru_edu.cell` and,
+when they differ, works out *why*, the way a TA reading the code would:
+
+* **Hypotheses.** Each common mistake is the correct GRU run on transformed
+  weights: gate order ``[r, z, h]`` is the correct GRU with the z and r blocks
+  swapped, the ``(1 - z)`` convention swapped is the correct GRU with the z
+  block negated (``1 - σ(a) = σ(-a)``), a missing bias is the correct GRU
+  with that bias zeroed, the other ``reset_after`` variant is
+  ``gru_edu.cell`` with the flag flipped. If the learner's output equals one
+  of these, the mistake is named. Nothing here re-derives the equations.
+* **Ablation probes** (as in deeplearning.ai's public tests). Keep one part of
+  the GRU and zero the rest (only the input weights; only the biases; only the
+  update gate, candidate forced to 0; ...) and see which parts agree, which
+  localises an error no hypothesis explains.
+* **Gradient checks** (as in CS231n). Gradients are compared block by block
+  (z, r, h) with the reference and with central finite differences of the
+  learner's own forward pass.
+
+Every call into learner code runs under a time limit (:func:`call_with_time_limit`);
+an exception, an infinite loop or a wrong shape becomes feedback, never a crash
+of the grader. Each check returns a :class:`Feedback`: ``passed``, the named
+``mistakes`` and a plain-language text; ``feedback.require()`` raises
+``AssertionError(text)``, which is what the assignments' otter tests call.
+"""
+
+from __future__ import annotations
+
+import inspect
+import itertools
+import os
+import signal
+import threading
+import traceback
+import types
+import weakref
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from . import cell
+from .cell import GRUParams
+
+__all__ = [
+    "MISTAKES",
+    "Feedback",
+    "Finding",
+    "TimeLimitExceeded",
+    "call_with_time_limit",
+    "check_gru_step",
+    "check_gru_forward",
+    "check_gru_backward",
+    "check_numerical_gradient",
+    "check_relative_error",
+    "DEFAULT_SECONDS",
+]
+
+DEFAULT_SECONDS = float(os.environ.get("GRU_EDU_CHECK_SECONDS", "10"))
+"""Time limit for one call of a learner's function on the small probe inputs
+(seconds; environment variable ``GRU_EDU_CHECK_SECONDS``, default 10)."""
+
+GATES = ("z", "r", "h")
+GATE_NAMES = {"z": "update gate z", "r": "reset gate r", "h": "candidate h̃"}
+
+# --------------------------------------------------------------------------
+# The catalogue of mistakes: id -> (short title, what to do about it)
+# --------------------------------------------------------------------------
+
+MISTAKES: dict[str, tuple[str, str]] = {
+    "not_defined": (
+        "function not defined",
+        "Run the cell that defines it (and the cells above it), then check again.",
+    ),
+    "not_implemented": (
+        "not implemented yet",
+        "Replace the `raise NotImplementedError` line with your code.",
+    ),
+    "signature": (
+        "signature differs from the assignment's",
+        "Keep the parameters the stub gives, in the same order.",
+    ),
+    "exception": (
+        "your code raised an error",
+        "Read the error and the line it points at; print the shapes of the"
+        " arrays on that line.",
+    ),
+    "timeout": (
+        "time limit exceeded: an infinite loop?",
+        "On these tiny inputs a GRU takes milliseconds. Look for a `while`"
+        " loop whose condition never changes, or a loop over the wrong range.",
+    ),
+    "uses_reference": (
+        "calls the reference implementation gru_edu.cell",
+        "This assignment grades your own NumPy code: write the equations"
+        " yourself instead of calling gru_edu.cell.",
+    ),
+    "non_finite": (
+        "NaN or infinite values",
+        "An exponential overflowed or something was divided by zero. With"
+        " `1 / (1 + np.exp(-a))` the sigmoid is safe; `np.exp(a) / ...` is not.",
+    ),
+    "output_shape": (
+        "wrong output shape",
+        "Check the shape of what you return against the docstring.",
+    ),
+    "gate_order": (
+        "gate order [r, z, h] instead of [z, r, h]",
+        "Keras stores the three gates side by side in the order [z | r | h]:"
+        " with n units, columns 0..n-1 belong to the update gate z, n..2n-1"
+        " to the reset gate r and 2n..3n-1 to the candidate h̃ (in kernel,"
+        " recurrent_kernel and bias alike).",
+    ),
+    "transposed_kernel": (
+        "transposed kernel",
+        "The Keras kernel is (input_dim, 3*units) and the recurrent kernel"
+        " (units, 3*units): compute x_t @ kernel and h_prev @ recurrent_kernel"
+        " and cut the result into column blocks. PyTorch stores the transpose"
+        " (3*units, input_dim) and multiplies by W.T; Keras does not.",
+    ),
+    "swapped_kernels": (
+        "kernel and recurrent_kernel swapped",
+        "The input x_t multiplies `kernel`; the previous state h_prev"
+        " multiplies `recurrent_kernel`.",
+    ),
+    "reset_position": (
+        "reset gate applied on the wrong side of the recurrent product",
+        "reset_after=True (Keras default, cuDNN): h̃ = tanh(x W_h + b_h +"
+        " r * (h_prev U_h + b'_h)), reset AFTER the product."
+        " reset_after=False (Cho et al. 2014): h̃ = tanh(x W_h + b_h +"
+        " (r * h_prev) U_h), reset BEFORE the product.",
+    ),
+    "z_convention": (
+        "the (1 - z) convention swapped",
+        "Keras, PyTorch and Cho et al. 2014 (eq. 7) keep the OLD state with"
+        " weight z: h_t = z * h_prev + (1 - z) * h̃. You wrote"
+        " h_t = (1 - z) * h_prev + z * h̃, as Chung et al. 2014 and many"
+        " tutorials do. Both are valid GRUs, but not with the same weights.",
+    ),
+    "missing_bias": (
+        "missing biases",
+        "Every gate adds its bias: x W + b for all three gates and, with"
+        " reset_after=True, the recurrent bias b' (bias[1]) inside h_prev U + b'.",
+    ),
+    "single_variant": (
+        "works for one reset_after variant only",
+        "The bias is (2, 3*units) when reset_after=True (row 0 input, row 1"
+        " recurrent) and (3*units,) when reset_after=False; the reset gate"
+        " goes after the recurrent product in the first, before it in the second.",
+    ),
+    "state_not_carried": (
+        "the state is not carried from step to step",
+        "Each step must start from the state the previous step produced:"
+        " h_prev = h_t at the end of the loop body, starting from h0.",
+    ),
+    "h0_ignored": (
+        "the initial state h0 is ignored",
+        "Start the loop from h0 when it is given; use zeros only when h0 is None.",
+    ),
+    "last_state_only": (
+        "returns only the last state",
+        "Return every state, shape (batch, time, units): store h_t at index t.",
+    ),
+    "time_major": (
+        "time-major output (time, batch, units)",
+        "Keras is batch-major: stack the states along axis 1, e.g."
+        " np.stack(states, axis=1).",
+    ),
+    "includes_h0": (
+        "the output includes h0",
+        "The output holds h_1 .. h_T (one per input step), not h0.",
+    ),
+    "shifted_states": (
+        "each output is the previous step's state",
+        "Store h_t after computing it, not h_prev before.",
+    ),
+    "reversed_time": (
+        "the sequence runs backwards",
+        "Loop t = 0, 1, ..., T-1 and store h_t at index t.",
+    ),
+    "missing_gradient": (
+        "a gradient is missing",
+        "Return a dict with the keys kernel, recurrent_kernel, bias, x and h0.",
+    ),
+    "gradient_shape": (
+        "a gradient has the wrong shape",
+        "Every gradient has the shape of what it differentiates"
+        " (dkernel like kernel, dx like x, ...).",
+    ),
+    "gradient_sign": (
+        "gradients with the wrong sign",
+        "These are gradients of the loss (to be subtracted by gradient descent);"
+        " yours point the opposite way.",
+    ),
+    "no_bptt": (
+        "no backpropagation through time",
+        "dL/dh_t has two sources: dh_seq[:, t] and the gradient flowing back"
+        " from step t+1 (dh_next). Add them before using dh, and pass"
+        " dh_prev on to step t-1.",
+    ),
+    "last_step_only": (
+        "only the last step's dh_seq is used",
+        "The loss reads every h_t: add dh_seq[:, t] at every step of the"
+        " backward loop, not only at t = T-1.",
+    ),
+    "recurrent_bias_row": (
+        "recurrent-bias gradient copied from the input bias",
+        "With reset_after=True the candidate's recurrent bias b'_h sits inside"
+        " r * (h_prev U_h + b'_h): its gradient is multiplied by r, so"
+        " bias[1] differs from bias[0] in the h block.",
+    ),
+    "gradient_blocks": (
+        "some gradient blocks are wrong",
+        "The blocks marked ✗ are off and the ✓ ones right: the error is in the"
+        " part of the backward pass that feeds only the ✗ blocks.",
+    ),
+    "forward_wrong": (
+        "the forward pass is not right yet",
+        "Fix gru_forward first: the backward pass differentiates it.",
+    ),
+    "one_sided_difference": (
+        "one-sided instead of central difference",
+        "Use (f(x + eps) - f(x - eps)) / (2 eps): its error is O(eps²)"
+        " instead of O(eps) for (f(x + eps) - f(x)) / eps.",
+    ),
+    "wrong_step_scale": (
+        "central difference divided by eps instead of 2 eps",
+        "x + eps and x - eps are 2 eps apart: divide by 2 * eps.",
+    ),
+    "input_not_restored": (
+        "the input x is not restored after perturbing it",
+        "After evaluating f at x[i] + eps and x[i] - eps, set x[i] back to its"
+        " old value; otherwise every later entry is measured at a shifted point.",
+    ),
+    "zero_division": (
+        "division by zero when both values are 0",
+        "Divide by np.maximum(1e-8, |a| + |b|), as CS231n does.",
+    ),
+    "relative_error_formula": (
+        "not the relative error asked for",
+        "max over entries of |a - b| / max(1e-8, |a| + |b|).",
+    ),
+    "wrong_values": (
+        "values differ from the reference; cause not recognised",
+        "The ablation probes below show which part of the GRU differs.",
+    ),
+}
+
+
+# --------------------------------------------------------------------------
+# Feedback
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class Finding:
+    """One named mistake: its id in :data:`MISTAKES`, a title and an explanation."""
+
+    mistake: str
+    detail: str = ""
+    context: str = ""  # e.g. "reset_after=True"
+    title: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.title:
+            self.title = MISTAKES[self.mistake][0]
+
+    def text(self) -> str:
+        where = f" ({self.context})" if self.context else ""
+        lines = [f"✗ {self.title[0].upper()}{self.title[1:]}{where}."]
+        if self.detail:
+            lines.append(_indent(self.detail))
+        advice = MISTAKES[self.mistake][1]
+        if advice:
+            lines.append(_indent("What to do: " + advice))
+        return "\n".join(lines)
+
+
+@dataclass
+class Feedback:
+    """What a check found: ``passed``, named ``findings`` and extra notes.
+
+    ``str(feedback)`` is the text a learner reads; :meth:`require` raises it
+    as an ``AssertionError`` when the check did not pass.
+    """
+
+    what: str
+    passed: bool = True
+    findings: list[Finding] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    probes: list[tuple[str, str]] = field(default_factory=list)  # (context, table)
+
+    @property
+    def mistakes(self) -> list[str]:
+        """Ids (keys of :data:`MISTAKES`) of everything found, in order."""
+        return [f.mistake for f in self.findings]
+
+    def add(self, mistake: str, detail: str = "", context: str = "", title: str = "") -> None:
+        self.passed = False
+        self.findings.append(Finding(mistake, detail, context, title))
+
+    def note(self, text: str) -> None:
+        self.notes.append(text)
+
+    def merge_variants(self, label: str = "both reset_after variants") -> None:
+        """One finding (and one probe table) for what every variant got wrong alike."""
+        merged: list[Finding] = []
+        for f in self.findings:
+            twin = next((g for g in merged if (g.mistake, g.title) == (f.mistake, f.title)
+                         and g.context != f.context and g.context and f.context), None)
+            if twin is None:
+                merged.append(f)
+            else:
+                twin.context = label
+        self.findings = merged
+        tables = {t for _, t in self.probes}
+        if len(self.probes) > 1 and len(tables) == 1:
+            self.probes = [(label, self.probes[0][1])]
+
+    def __str__(self) -> str:
+        if self.passed:
+            head = f"✓ {self.what}: correct."
+        else:
+            n = len(self.findings)
+            head = f"{self.what}: not right yet ({n} problem{'s' * (n != 1)} found)."
+        parts = [head] + [f.text() for f in self.findings]
+        for ctx, table in self.probes:
+            where = f" ({ctx})" if ctx else ""
+            parts.append(f"Ablation probes{where}, each keeping one part of the GRU"
+                         f" and zeroing the rest:\n{table}")
+        return "\n".join(parts + self.notes)
+
+    def __repr__(self) -> str:  # what a notebook cell shows
+        return str(self)
+
+    def require(self) -> "Feedback":
+        """Raise ``AssertionError(str(self))`` unless the check passed."""
+        if not self.passed:
+            raise AssertionError("\n" + str(self))
+        return self
+
+
+def _indent(text: str, prefix: str = "  ") -> str:
+    return "\n".join(prefix + line for line in text.splitlines())
+
+
+# --------------------------------------------------------------------------
+# Running learner code: time limits, exceptions, where it failed
+# --------------------------------------------------------------------------
+
+
+class TimeLimitExceeded(BaseException):
+    """Raised inside learner code that ran past its time limit.
+
+    A ``BaseException`` so that ``except Exception`` in learner code does not
+    swallow it.
+    """
+
+
+_ALARM = {"active": False}
+
+
+def _on_alarm(signum: int, frame: Any) -> None:
+    if _ALARM["active"]:
+        raise TimeLimitExceeded("time limit exceeded")
+
+
+def call_with_time_limit(fn: Callable, *args: Any, seconds: float | None = DEFAULT_SECONDS,
+                         **kwargs: Any) -> Any:
+    """``fn(*args, **kwargs)``, stopped with :class:`TimeLimitExceeded` after ``seconds``.
+
+    In the main thread (a notebook, the grader) a ``SIGALRM`` timer interrupts
+    the call, so even ``while True: pass`` ends; the timer re-fires every
+    0.1 s until the call returns, so a bare ``except:`` cannot keep it alive.
+    Elsewhere the call runs in a daemon thread that is abandoned when late.
+    Nested calls run under the outer limit.
+    """
+    if seconds is None or seconds <= 0 or _ALARM["active"]:
+        return fn(*args, **kwargs)
+    use_alarm = (
+        hasattr(signal, "setitimer")
+        and threading.current_thread() is threading.main_thread()
+    )
+    if not use_alarm:
+        return _call_in_thread(fn, args, kwargs, seconds)
+    previous = signal.signal(signal.SIGALRM, _on_alarm)
+    _ALARM["active"] = True
+    signal.setitimer(signal.ITIMER_REAL, seconds, 0.1)
+    try:
+        return fn(*args, **kwargs)
+    finally:
+        while True:  # the alarm may fire while we clean up: retry until done
+            try:
+                _ALARM["active"] = False
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                signal.signal(signal.SIGALRM, previous)
+                break
+            except TimeLimitExceeded:
+                continue
+
+
+def _call_in_thread(fn: Callable, args: tuple, kwargs: dict, seconds: float) -> Any:
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = fn(*args, **kwargs)
+        except BaseException as err:  # noqa: BLE001 - handed back to the caller
+            box["error"] = err
+
+    worker = threading.Thread(target=target, daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive():
+        raise TimeLimitExceeded("time limit exceeded")
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
+@dataclass
+class _Call:
+    value: Any = None
+    error: BaseException | None = None
+    where: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+_HERE = str(Path(__file__).resolve())
+
+
+def _learner_line(err: BaseException, chain: bool = False) -> str:
+    """'line 7 in gru_step: `h = ...`' for the deepest frame of learner code.
+
+    With ``chain``, the learner frames from the outermost in (up to three),
+    which says more for a loop that never ends than where it happened to be.
+    """
+    frames = traceback.extract_tb(err.__traceback__)
+    mine = [
+        f for f in frames
+        if f.filename != _HERE
+        and "site-packages" not in f.filename
+        and "/numpy/" not in f.filename
+        and not f.filename.endswith(("threading.py", "gru_edu/cell.py"))
+    ]
+    if not mine:
+        return ""
+
+    def fmt(f: traceback.FrameSummary) -> str:
+        code = (f.line or "").strip()
+        return f"line {f.lineno} in {f.name}" + (f": `{code}`" if code else "")
+
+    if chain and len(mine) > 1:
+        return " → ".join(fmt(f) for f in mine[:3])
+    return fmt(mine[-1])
+
+
+# Functions that ran out of time once fail at once afterwards, so that a
+# learner's infinite loop costs one time limit, not one per probe.
+_TIMED_OUT: "weakref.WeakKeyDictionary[Any, str]" = weakref.WeakKeyDictionary()
+
+
+def _safe_call(fn: Callable, args: Sequence[Any], seconds: float | None,
+               kwargs: dict | None = None) -> _Call:
+    try:
+        if fn in _TIMED_OUT:
+            return _Call(error=TimeLimitExceeded("time limit exceeded"), where=_TIMED_OUT[fn])
+    except TypeError:  # not weak-referenceable or unhashable: just call it
+        pass
+    try:
+        return _Call(call_with_time_limit(fn, *args, seconds=seconds, **(kwargs or {})))
+    except TimeLimitExceeded as err:
+        where = _learner_line(err, chain=True)
+        try:
+            _TIMED_OUT[fn] = where
+        except TypeError:
+            pass
+        return _Call(error=err, where=where)
+    except Exception as err:  # noqa: BLE001 - learner code may raise anything
+        return _Call(error=err, where=_learner_line(err))
+
+
+def _copy(a: Any) -> Any:
+    return np.array(a, copy=True) if isinstance(a, np.ndarray) else a
+
+
+def _report_error(fb: Feedback, call: _Call, name: str, context: str = "") -> None:
+    """Turn an exception from learner code into a named finding."""
+    err = call.error
+    where = f" at {call.where}" if call.where else ""
+    if isinstance(err, TimeLimitExceeded):
+        fb.add("timeout", f"{name} did not return{where}.", context)
+    elif isinstance(err, NotImplementedError):
+        fb.add("not_implemented", f"{name} still raises NotImplementedError.", context)
+    else:
+        msg = f"{type(err).__name__}: {err}".strip()
+        detail = f"{name} raised {msg}{where}."
+        line = call.where.lower()
+        shape_error = isinstance(err, ValueError) and any(
+            s in str(err) for s in ("matmul", "shapes", "aligned", "broadcast", "dimension")
+        )
+        if shape_error and (".t`" in line or ".t)" in line or ".t " in line
+                            or "transpose" in line):
+            fb.add("transposed_kernel", detail, context)
+        elif shape_error:
+            fb.add("exception", detail + " A size mismatch in a product usually means"
+                   " a transposed weight matrix or a gate block cut along the wrong"
+                   " axis (cut columns: kernel[:, :n], not kernel[:n]).", context)
+        else:
+            fb.add("exception", detail, context)
+
+
+def _check_defined(fb: Feedback, fn: Any, name: str, n_params: int, signature: str) -> bool:
+    """Is ``fn`` a function taking the assignment's parameters? Findings if not."""
+    if fn is None:
+        fb.add("not_defined", f"No function called {name} was found.")
+        return False
+    if not callable(fn):
+        fb.add("not_defined", f"{name} is a {type(fn).__name__}, not a function.")
+        return False
+    try:
+        inspect.signature(fn).bind(*range(n_params))
+    except TypeError:
+        fb.add("signature", f"Expected {signature}; yours is"
+               f" {name}{inspect.signature(fn)}.")
+        return False
+    except ValueError:  # builtins without a signature: just try calling
+        pass
+    used = _references_cell(fn)
+    if used:
+        fb.add("uses_reference", f"{name} uses {', '.join(sorted(used))}.")
+        return False
+    return True
+
+
+_FORBIDDEN = {"gru_step", "gru_forward", "gru_backward", "GRUParams"}
+
+
+def _references_cell(fn: Any, depth: int = 0, seen: set | None = None) -> set[str]:
+    """Names of gru_edu.cell's GRU functions that ``fn`` (or helpers it calls) uses."""
+    seen = set() if seen is None else seen
+    code = getattr(fn, "__code__", None)
+    if code is None or depth > 4 or code in seen:
+        return set()
+    seen.add(code)
+    found: set[str] = set()
+    glb = getattr(fn, "__globals__", {})
+
+    def names(c: types.CodeType) -> set[str]:
+        out = set(c.co_names)
+        for const in c.co_consts:
+            if isinstance(const, types.CodeType):
+                out |= names(const)
+        return out
+
+    used = names(code)
+    for name in used:
+        obj = glb.get(name)
+        if obj is cell or (name == "cell" and obj is not None and
+                           getattr(obj, "__name__", "") == "gru_edu.cell"):
+            found |= {f"gru_edu.cell.{n}" for n in used & _FORBIDDEN}
+        elif getattr(obj, "__name__", "") == "gru_edu" and "cell" in used:
+            found |= {f"gru_edu.cell.{n}" for n in used & _FORBIDDEN}
+        elif (getattr(obj, "__module__", None) == "gru_edu.cell"
+              and getattr(obj, "__name__", None) in _FORBIDDEN):
+            found.add(f"gru_edu.cell.{obj.__name__}")
+        elif isinstance(obj, types.FunctionType) and not (
+            obj.__module__ or ""
+        ).startswith(("numpy", "gru_edu")):
+            found |= _references_cell(obj, depth + 1, seen)
+    return found
+
+
+# --------------------------------------------------------------------------
+# Probes: small, reproducible inputs
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class _Probe:
+    """Inputs for one call: weights, x ``(batch, time, input_dim)``, h0."""
+
+    params: GRUParams
+    x: np.ndarray
+    h0: np.ndarray | None
+
+    def h0_or_zeros(self) -> np.ndarray:
+        if self.h0 is not None:
+            return self.h0
+        return np.zeros((self.x.shape[0], self.params.units))
+
+    def replace(self, params: GRUParams | None = None, x: Any = None, h0: Any = "keep") -> "_Probe":
+        return _Probe(
+            params if params is not None else self.params,
+            x if x is not None else self.x,
+            self.h0 if isinstance(h0, str) else h0,
+        )
+
+
+def _make_probe(batch: int, time: int, input_dim: int, units: int, reset_after: bool,
+                seed: int, with_h0: bool = True) -> _Probe:
+    params = GRUParams.random(input_dim, units, reset_after=reset_after, seed=seed, scale=0.8)
+    rng = np.random.default_rng(seed + 1000)
+    x = rng.standard_normal((batch, time, input_dim))
+    h0 = np.tanh(rng.standard_normal((batch, units))) if with_h0 else None
+    return _Probe(params, x, h0)
+
+
+def _reference(probe: _Probe) -> np.ndarray:
+    return cell.gru_forward(probe.x, probe.params, h0=probe.h0_or_zeros())[0]
+
+
+def _close(a: Any, b: np.ndarray, rtol: float = 1e-5, atol: float = 1e-6) -> bool:
+    try:
+        a = np.asarray(a, dtype=np.float64)
+    except (TypeError, ValueError):
+        return False
+    return a.shape == b.shape and bool(np.allclose(a, b, rtol=rtol, atol=atol))
+
+
+# --------------------------------------------------------------------------
+# Hypotheses: a mistake is the correct GRU on transformed weights
+# --------------------------------------------------------------------------
+
+
+def _blocks(a: np.ndarray, n: int) -> list[np.ndarray]:
+    return [a[..., i * n:(i + 1) * n] for i in range(3)]
+
+
+def _with(p: GRUParams, kernel: Any = None, recurrent_kernel: Any = None, bias: Any = None,
+          reset_after: bool | None = None) -> GRUParams:
+    return GRUParams(
+        p.kernel if kernel is None else kernel,
+        p.recurrent_kernel if recurrent_kernel is None else recurrent_kernel,
+        p.bias if bias is None else bias,
+        p.reset_after if reset_after is None else reset_after,
+    )
+
+
+def _permute(order: tuple[str, str, str]) -> Callable[[GRUParams], GRUParams]:
+    """The learner reads the blocks as ``order`` (e.g. r, z, h)."""
+
+    def transform(p: GRUParams) -> GRUParams:
+        n = p.units
+
+        def perm(a: np.ndarray) -> np.ndarray:
+            b = _blocks(a, n)
+            return np.concatenate([b[order.index(g)] for g in GATES], axis=-1)
+
+        return _with(p, perm(p.kernel), perm(p.recurrent_kernel), perm(p.bias))
+
+    return transform
+
+
+def _negate_z(p: GRUParams) -> GRUParams:
+    n = p.units
+
+    def neg(a: np.ndarray) -> np.ndarray:
+        a = a.copy()
+        a[..., :n] *= -1
+        return a
+
+    return _with(p, neg(p.kernel), neg(p.recurrent_kernel), neg(p.bias))
+
+
+def _flip_reset(p: GRUParams) -> GRUParams:
+    if p.reset_after:  # learner applied the reset before the product
+        return _with(p, bias=p.bias[0] + p.bias[1], reset_after=False)
+    return _with(p, bias=np.stack([p.bias, np.zeros_like(p.bias)]), reset_after=True)
+
+
+def _drop_bias(which: str) -> Callable[[GRUParams], GRUParams | None]:
+    def transform(p: GRUParams) -> GRUParams | None:
+        n = p.units
+        b = p.bias.copy()
+        if which == "all":
+            b[...] = 0
+        elif which in ("input", "recurrent"):
+            if not p.reset_after:
+                return None
+            b[0 if which == "input" else 1] = 0
+        elif which == "h_recurrent":
+            if not p.reset_after:
+                return None
+            b[1, 2 * n:] = 0
+        else:  # one gate, every row
+            i = GATES.index(which)
+            b[..., i * n:(i + 1) * n] = 0
+        return _with(p, bias=b)
+
+    return transform
+
+
+def _transpose_recurrent_blocks(p: GRUParams) -> GRUParams:
+    u = np.concatenate([blk.T for blk in _blocks(p.recurrent_kernel, p.units)], axis=-1)
+    return _with(p, recurrent_kernel=u)
+
+
+def _transpose_kernel_blocks(p: GRUParams) -> GRUParams | None:
+    if p.input_dim != p.units:
+        return None
+    k = np.concatenate([blk.T for blk in _blocks(p.kernel, p.units)], axis=-1)
+    return _with(p, kernel=k)
+
+
+def _transpose_kernel(p: GRUParams) -> GRUParams | None:
+    if p.input_dim != 3 * p.units:
+        return None
+    return _with(p, kernel=p.kernel.T.copy())
+
+
+def _swap_kernels(p: GRUParams) -> GRUParams | None:
+    if p.input_dim != p.units:
+        return None
+    return _with(p, kernel=p.recurrent_kernel, recurrent_kernel=p.kernel)
+
+
+@dataclass
+class _Hypothesis:
+    mistake: str
+    transform: Callable[[GRUParams], GRUParams | None]
+    title: Callable[[GRUParams], str] | None = None
+    detail: Callable[[GRUParams], str] | None = None
+
+
+def _bias_title(which: str) -> Callable[[GRUParams], str]:
+    texts = {
+        "all": "missing biases: no bias is added",
+        "input": "missing biases: the input bias bias[0] is not added",
+        "recurrent": "missing biases: the recurrent bias bias[1] is not added",
+        "h_recurrent": "missing biases: the candidate's recurrent bias b'_h"
+                       " (bias[1, 2n:]) is not added inside r * (...)",
+    }
+    if which in texts:
+        return lambda p: texts[which]
+    return lambda p: f"missing biases: the bias of the {GATE_NAMES[which]} is not added"
+
+
+def _reset_title(p: GRUParams) -> str:
+    if p.reset_after:
+        return "reset gate applied before instead of after the recurrent product"
+    return "reset gate applied after instead of before the recurrent product"
+
+
+def _order_title(order: tuple[str, ...]) -> Callable[[GRUParams], str]:
+    text = f"gate order [{', '.join(order)}] instead of [z, r, h]"
+    return lambda p: text
+
+
+def _hypotheses() -> list[_Hypothesis]:
+    hyps = [_Hypothesis("gate_order", _permute(("r", "z", "h")))]
+    for order in itertools.permutations(GATES):
+        if order not in (GATES, ("r", "z", "h")):
+            hyps.append(_Hypothesis("gate_order", _permute(order), _order_title(order)))
+    hyps += [
+        _Hypothesis("transposed_kernel", _transpose_recurrent_blocks,
+                    lambda p: "transposed kernel: each recurrent block U_z, U_r, U_h"
+                              " is used transposed (h_prev @ U.T)"),
+        _Hypothesis("transposed_kernel", _transpose_kernel_blocks,
+                    lambda p: "transposed kernel: each input block W_z, W_r, W_h"
+                              " is used transposed (x @ W.T)"),
+        _Hypothesis("transposed_kernel", _transpose_kernel,
+                    lambda p: "transposed kernel: the kernel is read as"
+                              " (3*units, input_dim), PyTorch's layout"),
+        _Hypothesis("swapped_kernels", _swap_kernels),
+    ]
+    for which in ("all", "input", "recurrent", "h_recurrent", "z", "r", "h"):
+        hyps.append(_Hypothesis("missing_bias", _drop_bias(which), _bias_title(which)))
+    hyps += [
+        _Hypothesis("reset_position", _flip_reset, _reset_title),
+        _Hypothesis("z_convention", _negate_z),
+    ]
+    return hyps
+
+
+HYPOTHESES = _hypotheses()
+
+
+def _explain(student: np.ndarray, probe: _Probe, reference: np.ndarray,
+             reference_fn: Callable[[_Probe], np.ndarray] = _reference,
+             ) -> list[tuple[_Hypothesis, ...]]:
+    """Hypotheses (one, else pairs) whose transformed reference equals ``student``."""
+    outputs: list[tuple[tuple[_Hypothesis, ...], GRUParams]] = []
+    for h in HYPOTHESES:
+        q = h.transform(probe.params)
+        if q is not None:
+            outputs.append(((h,), q))
+    singles = []
+    seen_outputs: list[np.ndarray] = [reference]
+    for hs, q in outputs:
+        y = reference_fn(probe.replace(params=q))
+        if any(_close(y, o, 1e-9, 1e-9) for o in seen_outputs):
+            continue  # this transform does not change anything here
+        seen_outputs.append(y)
+        if _close(student, y):
+            singles.append(hs)
+    if singles:
+        return singles
+    pairs = []
+    for (h1,), q1 in outputs:
+        for (h2,), _ in outputs:
+            if h1 is h2 or h1.mistake == h2.mistake:
+                continue
+            q = h2.transform(q1)
+            if q is None:
+                continue
+            y = reference_fn(probe.replace(params=q))
+            if any(_close(y, o, 1e-9, 1e-9) for o in seen_outputs):
+                continue
+            if _close(student, y):
+                pairs.append((h1, h2))
+        if pairs:
+            break
+    return pairs
+
+
+def _add_hypotheses(fb: Feedback, matches: list[tuple[_Hypothesis, ...]], probe: _Probe,
+                    context: str, what: str) -> None:
+    hs = matches[0]
+    both = " together with " if len(hs) == 2 else ""
+    for h in hs:
+        title = h.title(probe.params) if h.title else ""
+        detail = f"Your {what} equals that of a correct GRU with this mistake"
+        detail += (" (and the one named next to it)." if both else ".")
+        if h.mistake == "gate_order" and not h.title:
+            detail = (f"Your {what} equals that of a correct GRU whose z and r"
+                      " weight blocks are swapped: you took z from columns n..2n-1"
+                      " and r from columns 0..n-1.")
+        if h.mistake == "z_convention":
+            detail = (f"Your {what} equals that of a correct GRU with z replaced"
+                      " by 1 - z.")
+        fb.add(h.mistake, detail, context, title)
+
+
+# --------------------------------------------------------------------------
+# Ablation probes: keep one part of the GRU, zero the rest
+# --------------------------------------------------------------------------
+
+
+def _zero_blocks(a: np.ndarray, n: int, gates: str) -> np.ndarray:
+    a = a.copy()
+    for g in gates:
+        i = GATES.index(g)
+        a[..., i * n:(i + 1) * n] = 0
+    return a
+
+
+def _ablations(probe: _Probe) -> list[tuple[str, str, _Probe]]:
+    """(name, what it isolates, probe) for each ablation."""
+    p = probe.params
+    n = p.units
+    zb = np.zeros_like(p.bias)
+    zk = np.zeros_like(p.kernel)
+    zu = np.zeros_like(p.recurrent_kernel)
+    h0 = probe.h0_or_zeros()
+    zeros_h0 = np.zeros_like(h0)
+    z_off_bias = _zero_blocks(p.bias, n, "z")
+    if p.reset_after:
+        z_off_bias[0, :n] = -40.0
+    else:
+        z_off_bias[:n] = -40.0
+    return [
+        ("input weights only", "x_t @ kernel and its split into gates",
+         probe.replace(_with(p, recurrent_kernel=zu, bias=zb), h0=zeros_h0)),
+        ("recurrent weights only", "h_prev @ recurrent_kernel and the reset gate",
+         probe.replace(_with(p, kernel=zk, bias=zb))),
+        ("biases only", "how the biases are added",
+         probe.replace(_with(p, kernel=zk, recurrent_kernel=zu), h0=zeros_h0)),
+        ("update gate only (candidate h̃ = 0)", "z and the blend z * h_prev + (1 - z) * h̃",
+         probe.replace(_with(p, _zero_blocks(p.kernel, n, "h"),
+                             _zero_blocks(p.recurrent_kernel, n, "h"),
+                             _zero_blocks(p.bias, n, "h")))),
+        ("candidate only (update gate z ≈ 0)", "h̃, including the reset gate",
+         probe.replace(_with(p, _zero_blocks(p.kernel, n, "z"),
+                             _zero_blocks(p.recurrent_kernel, n, "z"), z_off_bias))),
+    ]
+
+
+def _ablation_table(run: Callable[[_Probe], _Call], probe: _Probe,
+                    reference_fn: Callable[[_Probe], np.ndarray]) -> str:
+    marks, hints = [], []
+    for name, isolates, ab in _ablations(probe):
+        call = run(ab)
+        ok = call.ok and _close(call.value, reference_fn(ab))
+        marks.append(f"{'✓' if ok else '✗'} {name}")
+        if not ok:
+            hints.append(isolates)
+    text = _indent("\n".join(marks))
+    if hints and len(hints) < len(marks):
+        text += "\n" + _indent("Look at: " + "; ".join(hints) + ".")
+    elif hints:
+        text += "\n" + _indent("Every part differs: look at what they share, the"
+                               " split into [z | r | h] blocks and the final blend.")
+    return text
+
+
+# --------------------------------------------------------------------------
+# Output checks shared by the step and the sequence
+# --------------------------------------------------------------------------
+
+
+def _as_array(value: Any) -> np.ndarray | None:
+    if isinstance(value, (tuple, list)) and value and isinstance(value[0], np.ndarray):
+        value = value[0]  # (h, gates) is accepted: the first item is h
+    if value is None:
+        return None
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+    return arr
+
+
+def _check_output(fb: Feedback, value: Any, expected_shape: tuple, name: str,
+                  context: str, shape_words: str) -> np.ndarray | None:
+    """Shape and finiteness; the array when both are fine."""
+    if value is None:
+        fb.add("output_shape", f"{name} returned None: did you forget `return`?", context,
+               "wrong output shape: nothing returned")
+        return None
+    arr = _as_array(value)
+    if arr is None:
+        fb.add("output_shape", f"{name} returned a {type(value).__name__}, not an array.",
+               context)
+        return None
+    if arr.shape != expected_shape:
+        return arr  # the caller names the shape mistake
+    if not np.all(np.isfinite(arr)):
+        fb.add("non_finite", f"{name} returned NaN or inf values.", context)
+        return None
+    return arr
+
+
+def _shape_finding(fb: Feedback, arr: np.ndarray, expected: tuple, name: str,
+                   context: str, shape_words: str) -> None:
+    detail = (f"{name} returned shape {arr.shape}; expected {expected}"
+              f" = {shape_words}.")
+    if arr.shape == expected[::-1]:
+        detail += " The axes are swapped: is the result transposed?"
+    elif arr.size == int(np.prod(expected)):
+        detail += " Same number of values, arranged differently."
+    fb.add("output_shape", detail, context)
+
+
+# --------------------------------------------------------------------------
+# check_gru_step
+# --------------------------------------------------------------------------
+
+STEP_SIGNATURE = "gru_step(x_t, h_prev, kernel, recurrent_kernel, bias, reset_after=True)"
+FORWARD_SIGNATURE = ("gru_forward(x, kernel, recurrent_kernel, bias, reset_after=True,"
+                     " h0=None)")
+BACKWARD_SIGNATURE = ("gru_backward(dh_seq, x, kernel, recurrent_kernel, bias,"
+                      " reset_after=True, h0=None)")
+
+
+def _step_runner(fn: Callable, seconds: float | None) -> Callable[[_Probe], _Call]:
+    def run(probe: _Probe) -> _Call:
+        p = probe.params
+        args = (_copy(probe.x[:, 0]), _copy(probe.h0_or_zeros()), _copy(p.kernel),
+                _copy(p.recurrent_kernel), _copy(p.bias), p.reset_after)
+        call = _safe_call(fn, args, seconds)
+        if call.ok:
+            arr = _as_array(call.value)
+            call.value = arr if arr is not None else call.value
+        return call
+    return run
+
+
+def _step_reference(probe: _Probe) -> np.ndarray:
+    return _reference(probe)[:, 0]
+
+
+def check_gru_step(gru_step: Any, reset_after: Sequence[bool] = (True, False),
+                   shape: tuple[int, int, int] = (2, 5, 4), seed: int = 0,
+                   seconds: float | None = DEFAULT_SECONDS) -> Feedback:
+    """Check a learner's ``gru_step(x_t, h_prev, kernel, recurrent_kernel, bias, reset_after)``.
+
+    It must return ``h_t`` ``(batch, units)`` equal to :func:`gru_edu.cell.gru_step`
+    for each ``reset_after`` in ``reset_after``. ``shape`` is ``(batch,
+    input_dim, units)`` of the main probe; keep the three different so that a
+    swapped axis shows. Returns a :class:`Feedback`.
+    """
+    fb = Feedback("gru_step")
+    if not _check_defined(fb, gru_step, "gru_step", 6, STEP_SIGNATURE):
+        return fb
+    batch, m, n = shape
+    run = _step_runner(gru_step, seconds)
+    ok_variants = []
+    for ra in reset_after:
+        ctx = f"reset_after={ra}"
+        probe = _make_probe(batch, 1, m, n, ra, seed)
+        before = len(fb.findings)
+        _diagnose(fb, run, probe, _step_reference, "gru_step", "h_t", ctx,
+                  (batch, n), "(batch, units)", _step_shape_mistakes)
+        if len(fb.findings) == before:
+            ok_variants.append(ra)
+    _single_variant_note(fb, ok_variants, reset_after)
+    if fb.passed:
+        fb.note(f"Checked against gru_edu.cell for reset_after in {list(reset_after)}.")
+    return fb
+
+
+def _single_variant_note(fb: Feedback, ok: list[bool], tried: Sequence[bool]) -> None:
+    if len(tried) == 2 and len(ok) == 1:
+        fb.add("single_variant", f"Correct for reset_after={ok[0]} only.")
+    fb.merge_variants()
+
+
+def _step_shape_mistakes(fb: Feedback, arr: np.ndarray, probe: _Probe, ctx: str) -> bool:
+    b, n = probe.x.shape[0], probe.params.units
+    if arr.shape == (b, 3 * n):
+        fb.add("output_shape", f"gru_step returned shape {arr.shape} = (batch, 3*units):"
+               " the gates before they were split and combined?", ctx)
+        return True
+    if arr.shape == (n,) or arr.shape == (b * n,):
+        fb.add("output_shape", f"gru_step returned shape {arr.shape}: the batch axis is"
+               " lost (flattened or summed?); expected (batch, units).", ctx)
+        return True
+    return False
+
+
+def _diagnose(fb: Feedback, run: Callable[[_Probe], _Call], probe: _Probe,
+              reference_fn: Callable[[_Probe], np.ndarray], name: str, what: str,
+              ctx: str, expected: tuple, shape_words: str,
+              shape_mistakes: Callable[[Feedback, np.ndarray, _Probe, str], bool]) -> None:
+    """Run one probe; name what is wrong (exception, shape, hypothesis, ablation)."""
+    call = run(probe)
+    reference = reference_fn(probe)
+    if not call.ok:
+        # A shape error on the main probe: on square or PyTorch-like shapes
+        # the same code may run, and its result may name the mistake.
+        if not isinstance(call.error, (TimeLimitExceeded, NotImplementedError)):
+            if _try_special_shapes(fb, run, probe, reference_fn, what, ctx):
+                return
+        _report_error(fb, call, name, ctx)
+        return
+    arr = _check_output(fb, call.value, expected, name, ctx, shape_words)
+    if arr is None:
+        return
+    if arr.shape != expected:
+        if not shape_mistakes(fb, arr, probe, ctx):
+            _shape_finding(fb, arr, expected, name, ctx, shape_words)
+        return
+    if _close(arr, reference):
+        return
+    matches = _explain(arr, probe, reference, reference_fn)
+    if matches:
+        _add_hypotheses(fb, matches, probe, ctx, what)
+    elif not _try_special_shapes(fb, run, probe, reference_fn, what, ctx):
+        err = float(np.max(np.abs(arr - reference)))
+        fb.add("wrong_values", f"Largest difference from the reference: {err:.3g}.", ctx)
+    fb.probes.append((ctx, _ablation_table(run, probe, reference_fn)))
+
+
+def _try_special_shapes(fb: Feedback, run: Callable[[_Probe], _Call], probe: _Probe,
+                        reference_fn: Callable[[_Probe], np.ndarray], what: str,
+                        ctx: str) -> bool:
+    """Square (input_dim == units) and PyTorch-like (input_dim == 3*units) probes."""
+    b, t, _ = probe.x.shape
+    n, ra = probe.params.units, probe.params.reset_after
+    for m in (n, 3 * n):
+        special = _make_probe(b, t, m, n, ra, seed=11, with_h0=probe.h0 is not None)
+        call = run(special)
+        if not call.ok:
+            continue
+        arr = _as_array(call.value)
+        ref = reference_fn(special)
+        if arr is None or arr.shape != ref.shape or _close(arr, ref):
+            continue
+        matches = _explain(arr, special, ref, reference_fn)
+        matches = [hs for hs in matches
+                   if any(h.mistake in ("transposed_kernel", "swapped_kernels") for h in hs)]
+        if matches:
+            _add_hypotheses(fb, matches, special, ctx, what)
+            fb.findings[-1].detail += (
+                f" (Found with input_dim={m} and units={n}: with other sizes the"
+                " same code fails or gives different numbers.)")
+            return True
+    return False
+
+
+# --------------------------------------------------------------------------
+# check_gru_forward
+# --------------------------------------------------------------------------
+
+
+def _forward_runner(fn: Callable, seconds: float | None) -> Callable[[_Probe], _Call]:
+    def run(probe: _Probe) -> _Call:
+        p = probe.params
+        args = (_copy(probe.x), _copy(p.kernel), _copy(p.recurrent_kernel), _copy(p.bias),
+                p.reset_after, _copy(probe.h0))
+        call = _safe_call(fn, args, seconds)
+        if call.ok:
+            arr = _as_array(call.value)
+            call.value = arr if arr is not None else call.value
+        return call
+    return run
+
+
+def check_gru_forward(gru_forward: Any, reset_after: Sequence[bool] = (True, False),
+                      shape: tuple[int, int, int, int] = (2, 5, 4, 3), seed: int = 0,
+                      seconds: float | None = DEFAULT_SECONDS) -> Feedback:
+    """Check ``gru_forward(x, kernel, recurrent_kernel, bias, reset_after, h0)``.
+
+    It must return every state, ``(batch, time, units)``, equal to
+    :func:`gru_edu.cell.gru_forward`, with and without ``h0``. ``shape`` is
+    ``(batch, time, input_dim, units)``.
+    """
+    fb = Feedback("gru_forward")
+    if not _check_defined(fb, gru_forward, "gru_forward", 6, FORWARD_SIGNATURE):
+        return fb
+    batch, time, m, n = shape
+    run = _forward_runner(gru_forward, seconds)
+    ok_variants = []
+    for ra in reset_after:
+        ctx = f"reset_after={ra}"
+        before = len(fb.findings)
+        for with_h0 in (True, False):
+            probe = _make_probe(batch, time, m, n, ra, seed, with_h0=with_h0)
+            n_before = len(fb.findings)
+            _diagnose(fb, run, probe, _reference, "gru_forward", "h_seq",
+                      ctx + ("" if with_h0 else ", h0=None"), (batch, time, n),
+                      "(batch, time, units)", _forward_shape_mistakes)
+            if len(fb.findings) > n_before:
+                _refine_forward(fb, run, probe, n_before)
+                break  # one diagnosis per variant is enough
+        if len(fb.findings) == before:
+            ok_variants.append(ra)
+    _single_variant_note(fb, ok_variants, reset_after)
+    if fb.passed:
+        fb.note("Checked against gru_edu.cell with and without h0, for reset_after in"
+                f" {list(reset_after)}.")
+    else:
+        step = _called_learner_function(gru_forward, "gru_step")
+        if step is not None:
+            step_fb = check_gru_step(step, reset_after=reset_after, seconds=seconds)
+            if not step_fb.passed:
+                titles = "; ".join(f.title for f in step_fb.findings)
+                fb.notes.insert(0, f"Note: your gru_forward calls your gru_step, which is"
+                                f" not right yet ({titles}). Fix gru_step first: the"
+                                " problems above may all come from it.")
+    return fb
+
+
+def _called_learner_function(fn: Any, name: str) -> Callable | None:
+    """The learner's function ``name`` if ``fn`` calls it by that name."""
+    code = getattr(fn, "__code__", None)
+    if code is None or name not in code.co_names:
+        return None
+    obj = getattr(fn, "__globals__", {}).get(name)
+    if isinstance(obj, types.FunctionType) and not (obj.__module__ or "").startswith("gru_edu"):
+        return obj
+    return None
+
+
+def _forward_shape_mistakes(fb: Feedback, arr: np.ndarray, probe: _Probe, ctx: str) -> bool:
+    ref = _reference(probe)
+    b, t, n = ref.shape
+    cases = [
+        ((b, n), lambda a: _close(a, ref[:, -1]), "last_state_only"),
+        ((t, b, n), lambda a: _close(a, ref.transpose(1, 0, 2)), "time_major"),
+        ((b, t + 1, n), lambda a: _close(a[:, 1:], ref), "includes_h0"),
+    ]
+    for shp, test, mistake in cases:
+        if arr.shape == shp and test(arr):
+            fb.add(mistake, f"gru_forward returned shape {arr.shape}; expected"
+                   f" {(b, t, n)} = (batch, time, units).", ctx)
+            return True
+    if arr.shape == (b, n):
+        fb.add("last_state_only", f"gru_forward returned shape {arr.shape}, one state per"
+               " sequence; expected (batch, time, units).", ctx)
+        return True
+    return False
+
+
+def _refine_forward(fb: Feedback, run: Callable[[_Probe], _Call], probe: _Probe,
+                    first: int) -> None:
+    """Sequence-level mistakes the step-level hypotheses cannot see."""
+    new = fb.findings[first:]
+    if not new or new[0].mistake != "wrong_values":
+        return
+    call = run(probe)
+    arr = call.value
+    ref = _reference(probe)
+    h0 = probe.h0_or_zeros()
+    t = probe.x.shape[1]
+    per_step = np.stack(
+        [cell.gru_forward(probe.x[:, i:i + 1], probe.params, h0=h0)[0][:, 0]
+         for i in range(t)], axis=1)
+    candidates = [
+        ("state_not_carried", per_step,
+         "Every step of yours starts from h0: the state is not handed on."),
+        ("shifted_states", np.concatenate([h0[:, None], ref[:, :-1]], axis=1),
+         "Your output at step t is the reference state of step t-1."),
+        ("reversed_time", ref[:, ::-1], "Your states are the reference's in reverse order."),
+        ("reversed_time", _reference(probe.replace(x=probe.x[:, ::-1]))[:, ::-1],
+         "Your loop runs from the last input to the first."),
+        ("reversed_time", _reference(probe.replace(x=probe.x[:, ::-1])),
+         "Your loop runs from the last input to the first."),
+    ]
+    if probe.h0 is not None:
+        candidates.append(("h0_ignored", _reference(probe.replace(h0=None)),
+                           "Your output equals the reference started from zeros."))
+    for mistake, expected, detail in candidates:
+        if _close(arr, expected):
+            fb.findings[first] = Finding(mistake, detail, new[0].context)
+            # the ablation table would only repeat that everything differs
+            fb.probes = [pr for pr in fb.probes if pr[0] != new[0].context]
+            return
+    # step right, sequence wrong: say so
+    one = probe.replace(x=probe.x[:, :1])
+    call1 = run(one)
+    if call1.ok and _close(call1.value, _reference(one)):
+        fb.findings[first].detail += (
+            " With a single time step your output is right, so the step is fine and"
+            " the loop over time is not: check how h_prev is updated and where h_t"
+            " is stored.")
+
+
+# --------------------------------------------------------------------------
+# check_gru_backward
+# --------------------------------------------------------------------------
+
+GRAD_KEYS = ("kernel", "recurrent_kernel", "bias", "x", "h0")
+
+
+def _grads_dict(value: Any) -> dict[str, Any] | None:
+    if isinstance(value, dict):
+        return value
+    if hasattr(value, "as_dict"):
+        return value.as_dict()
+    if all(hasattr(value, k) for k in GRAD_KEYS):
+        return {k: getattr(value, k) for k in GRAD_KEYS}
+    return None
+
+
+def relative_error(a: np.ndarray, b: np.ndarray) -> float:
+    """CS231n's relative error: ``max |a - b| / max(1e-8, |a| + |b|)``."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    return float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))))
+
+
+def _grad_probe(reset_after: bool, seed: int, shape: tuple[int, int, int, int]
+                ) -> tuple[_Probe, np.ndarray]:
+    batch, time, m, n = shape
+    probe = _make_probe(batch, time, m, n, reset_after, seed)
+    dh = np.random.default_rng(seed + 7).standard_normal((batch, time, n))
+    return probe, dh
+
+
+def _reference_grads(probe: _Probe, dh: np.ndarray) -> dict[str, np.ndarray]:
+    _, cache = cell.gru_forward(probe.x, probe.params, h0=probe.h0_or_zeros())
+    return cell.gru_backward(dh, cache).as_dict()
+
+
+def _truncated_grads(probe: _Probe, dh: np.ndarray) -> dict[str, np.ndarray]:
+    """Gradients with no flow from step t+1 to step t (each step on its own)."""
+    _, cache = cell.gru_forward(probe.x, probe.params, h0=probe.h0_or_zeros())
+    out = {k: None for k in GRAD_KEYS}
+    dxs = []
+    for t in range(probe.x.shape[1]):
+        _, c = cell.gru_forward(probe.x[:, t:t + 1], probe.params, h0=cache.h_prev[:, t])
+        g = cell.gru_backward(dh[:, t:t + 1], c)
+        for k in ("kernel", "recurrent_kernel", "bias"):
+            out[k] = g.as_dict()[k] if out[k] is None else out[k] + g.as_dict()[k]
+        dxs.append(g.x[:, 0])
+        if t == 0:
+            out["h0"] = g.h0
+    out["x"] = np.stack(dxs, axis=1)
+    return out
+
+
+def _grads_close(student: dict[str, np.ndarray], ref: dict[str, np.ndarray],
+                 keys: Sequence[str] = GRAD_KEYS, tol: float = 1e-5) -> bool:
+    for k in keys:
+        s = np.asarray(student[k], dtype=np.float64)
+        if s.shape != ref[k].shape or relative_error(s, ref[k]) > tol:
+            return False
+    return True
+
+
+def _block_table(student: dict[str, np.ndarray], ref: dict[str, np.ndarray],
+                 n: int, reset_after: bool, tol: float) -> tuple[list[str], list[str]]:
+    """Per-block relative errors: (lines, names of wrong blocks)."""
+    lines, wrong = [], []
+    for k in ("kernel", "recurrent_kernel", "bias"):
+        s, r = np.asarray(student[k], dtype=np.float64), ref[k]
+        rows = [("", s, r)]
+        if k == "bias" and reset_after:
+            rows = [(" input row", s[0], r[0]), (" recurrent row", s[1], r[1])]
+        for label, ss, rr in rows:
+            cells = []
+            for g, sb, rb in zip(GATES, _blocks(ss, n), _blocks(rr, n)):
+                e = relative_error(sb, rb)
+                ok = e <= tol
+                cells.append(f"{'✓' if ok else '✗'} {g} {e:.1e}")
+                if not ok:
+                    wrong.append(f"d{k}{label} [{g} block]")
+            lines.append(f"d{k}{label}: " + "   ".join(cells))
+    for k in ("x", "h0"):
+        e = relative_error(student[k], ref[k])
+        ok = e <= tol
+        lines.append(f"d{k}: {'✓' if ok else '✗'} {e:.1e}")
+        if not ok:
+            wrong.append(f"d{k}")
+    return lines, wrong
+
+
+def _student_fd(forward: Callable, probe: _Probe, dh: np.ndarray,
+                seconds: float | None) -> dict[str, np.ndarray] | None:
+    """Central differences of sum(dh * forward(...)) for the learner's own forward."""
+    p = probe.params
+    arrays = {"kernel": p.kernel.copy(), "recurrent_kernel": p.recurrent_kernel.copy(),
+              "bias": p.bias.copy(), "x": probe.x.copy(), "h0": probe.h0_or_zeros().copy()}
+
+    def loss() -> float:
+        out = forward(arrays["x"].copy(), arrays["kernel"].copy(),
+                      arrays["recurrent_kernel"].copy(), arrays["bias"].copy(),
+                      p.reset_after, arrays["h0"].copy())
+        return float(np.sum(dh * np.asarray(_as_array(out), dtype=np.float64)))
+
+    def all_grads() -> dict[str, np.ndarray]:
+        grads = {}
+        eps = 1e-6
+        for k, a in arrays.items():
+            g = np.zeros_like(a)
+            for idx in np.ndindex(a.shape):
+                old = a[idx]
+                a[idx] = old + eps
+                up = loss()
+                a[idx] = old - eps
+                down = loss()
+                a[idx] = old
+                g[idx] = (up - down) / (2 * eps)
+            grads[k] = g
+        return grads
+
+    call = _safe_call(all_grads, (), None if seconds is None else 6 * seconds)
+    return call.value if call.ok else None
+
+
+def check_gru_backward(gru_backward: Any, gru_forward: Any = None,
+                       reset_after: Sequence[bool] = (True, False),
+                       shape: tuple[int, int, int, int] = (3, 4, 5, 2), seed: int = 0,
+                       seconds: float | None = DEFAULT_SECONDS, tol: float = 1e-5) -> Feedback:
+    """Check ``gru_backward(dh_seq, x, kernel, recurrent_kernel, bias, reset_after, h0)``.
+
+    It must return a dict of gradients of ``L = sum(dh_seq * h_seq)`` with the
+    keys ``kernel``, ``recurrent_kernel``, ``bias``, ``x``, ``h0``, equal to
+    :func:`gru_edu.cell.gru_backward` (relative error ``<= tol``). When it is
+    not, the errors are shown block by block (z, r, h); when ``gru_forward``
+    (the learner's) is given, the gradients are also compared with central
+    finite differences of it, which tells a wrong forward from a wrong backward.
+    """
+    fb = Feedback("gru_backward")
+    if not _check_defined(fb, gru_backward, "gru_backward", 7, BACKWARD_SIGNATURE):
+        return fb
+    ok_variants = []
+    for ra in reset_after:
+        ctx = f"reset_after={ra}"
+        before = len(fb.findings)
+        _diagnose_backward(fb, gru_backward, gru_forward, ra, seed, shape, seconds, tol, ctx)
+        if len(fb.findings) == before:
+            ok_variants.append(ra)
+    _single_variant_note(fb, ok_variants, reset_after)
+    if fb.passed:
+        fb.note(f"Every gradient within relative error {tol:g} of gru_edu.cell for"
+                f" reset_after in {list(reset_after)}.")
+    return fb
+
+
+def _diagnose_backward(fb: Feedback, backward: Callable, forward: Any, ra: bool, seed: int,
+                       shape: tuple[int, int, int, int], seconds: float | None, tol: float,
+                       ctx: str) -> None:
+    probe, dh = _grad_probe(ra, seed, shape)
+    p = probe.params
+    args = (dh.copy(), probe.x.copy(), p.kernel.copy(), p.recurrent_kernel.copy(),
+            p.bias.copy(), ra, probe.h0.copy())
+    call = _safe_call(backward, args, seconds)
+    if not call.ok:
+        _report_error(fb, call, "gru_backward", ctx)
+        return
+    grads = _grads_dict(call.value)
+    if grads is None:
+        fb.add("missing_gradient", f"gru_backward returned a {type(call.value).__name__};"
+               " expected a dict of gradients.", ctx)
+        return
+    missing = [k for k in GRAD_KEYS if k not in grads or grads[k] is None]
+    if missing:
+        fb.add("missing_gradient", "Missing: " + ", ".join(missing) + ".", ctx)
+        return
+    ref = _reference_grads(probe, dh)
+    bad_shapes = []
+    for k in GRAD_KEYS:
+        arr = _as_array(grads[k])
+        if arr is None or arr.shape != ref[k].shape:
+            got = None if arr is None else arr.shape
+            hint = " (transposed)" if got == ref[k].shape[::-1] else ""
+            bad_shapes.append(f"d{k} is {got}, expected {ref[k].shape}{hint}")
+        grads[k] = arr
+    if bad_shapes:
+        fb.add("gradient_shape", "; ".join(bad_shapes) + ".", ctx)
+        return
+    if any(not np.all(np.isfinite(g)) for g in grads.values()):
+        fb.add("non_finite", "Some gradients are NaN or infinite.", ctx)
+        return
+    if _grads_close(grads, ref, tol=tol):
+        return
+    # named hypotheses
+    neg = {k: -v for k, v in ref.items()}
+    last = np.zeros_like(dh)
+    last[:, -1] = dh[:, -1]
+    hyps = [
+        ("gradient_sign", neg, "Your gradients are the reference's times -1."),
+        ("no_bptt", _truncated_grads(probe, dh),
+         "Your gradients equal those of a backward pass where nothing flows from"
+         " step t+1 back to step t."),
+        ("last_step_only", _reference_grads(probe, last),
+         "Your gradients equal the reference's for a loss on the last state only."),
+    ]
+    for mistake, expected, detail in hyps:
+        if _grads_close(grads, expected, tol=tol):
+            fb.add(mistake, detail, ctx)
+            return
+    if ra:
+        s_bias = grads["bias"]
+        if (np.allclose(s_bias[1], s_bias[0], atol=1e-9)
+                and not np.allclose(ref["bias"][1], ref["bias"][0])
+                and relative_error(s_bias[0], ref["bias"][0]) <= tol):
+            fb.add("recurrent_bias_row", "Your bias gradient has two equal rows.", ctx)
+            return
+    forward_ok = True
+    if forward is not None:
+        fwd = check_gru_forward(forward, reset_after=(ra,), seconds=seconds)
+        forward_ok = fwd.passed
+        if not forward_ok:
+            titles = ", ".join(f.title for f in fwd.findings)
+            detail = f"Your gru_forward has: {titles}."
+            fd = _student_fd(forward, probe, dh, seconds)
+            if fd is not None and _grads_close(grads, fd, tol=1e-4):
+                detail += (" Your backward matches finite differences of YOUR forward"
+                           " pass, so the backward is consistent; fix the forward.")
+            fb.add("forward_wrong", detail, ctx)
+            return
+    lines, wrong = _block_table(grads, ref, p.units, ra, tol)
+    detail = "Relative error of each block against gru_edu.cell (✓ ≤ %g):\n" % tol
+    detail += _indent("\n".join(lines))
+    one = _one_step_table(backward, probe, dh, seconds, tol)
+    if one is not None:
+        one_lines, one_wrong = one
+        if not one_wrong:
+            detail += ("\nWith a single time step every gradient is right: the derivative"
+                       " of one step is fine, and the error is in what flows between"
+                       " steps (dh_next, dh_prev).")
+        elif len(one_wrong) < len(wrong) or len(one_wrong) < len(one_lines) * 3:
+            detail = ("With a single time step, where an error cannot spread through"
+                      " time, the relative error of each block (✓ ≤ %g) is:\n" % tol
+                      + _indent("\n".join(one_lines)))
+            if len(wrong) > len(one_wrong):
+                detail += (f"\nOver {probe.x.shape[1]} steps the error spreads to"
+                           f" {len(wrong)} blocks.")
+            wrong = one_wrong
+    if forward is not None and forward_ok:
+        fd = _student_fd(forward, probe, dh, seconds)
+        if fd is not None:
+            e = max(relative_error(grads[k], fd[k]) for k in GRAD_KEYS)
+            detail += (f"\nAgainst central finite differences of your gru_forward the"
+                       f" largest relative error is {e:.1e}: your forward is right, so"
+                       " the backward is what differs.")
+    fb.add("gradient_blocks", detail, ctx, "some gradient blocks are wrong: "
+           + ", ".join(wrong[:4]) + (" ..." if len(wrong) > 4 else ""))
+
+
+def _one_step_table(backward: Callable, probe: _Probe, dh: np.ndarray,
+                    seconds: float | None, tol: float) -> tuple[list[str], list[str]] | None:
+    """The block table for the first time step alone, or None if that fails."""
+    p = probe.params
+    one = probe.replace(x=probe.x[:, :1])
+    dh1 = dh[:, :1]
+    args = (dh1.copy(), one.x.copy(), p.kernel.copy(), p.recurrent_kernel.copy(),
+            p.bias.copy(), p.reset_after, one.h0.copy())
+    call = _safe_call(backward, args, seconds)
+    grads = _grads_dict(call.value) if call.ok else None
+    if grads is None or any(k not in grads for k in GRAD_KEYS):
+        return None
+    ref = _reference_grads(one, dh1)
+    try:
+        grads = {k: np.asarray(grads[k], dtype=np.float64) for k in GRAD_KEYS}
+    except (TypeError, ValueError):
+        return None
+    if any(grads[k].shape != ref[k].shape for k in GRAD_KEYS):
+        return None
+    return _block_table(grads, ref, p.units, p.reset_after, tol)
+
+
+# --------------------------------------------------------------------------
+# Gradient-check helpers (CS231n style)
+# --------------------------------------------------------------------------
+
+
+def check_numerical_gradient(numerical_gradient: Any,
+                             seconds: float | None = DEFAULT_SECONDS) -> Feedback:
+    """Check ``numerical_gradient(f, x, eps=1e-5)``: central differences of ``f`` at ``x``.
+
+    ``f`` takes the array ``x`` and returns a float; the result has the shape
+    of ``x``, and ``x`` must hold its original values afterwards.
+    """
+    fb = Feedback("numerical_gradient")
+    if not _check_defined(fb, numerical_gradient, "numerical_gradient", 3,
+                          "numerical_gradient(f, x, eps=1e-5)"):
+        return fb
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((3, 4))
+    c = rng.standard_normal((3, 4))
+    eps = 1e-3  # large enough that one-sided and central differences differ clearly
+
+    def f(a: np.ndarray) -> float:
+        return float(np.sum(c * a**3))
+
+    exact = 3 * c * x**2
+    x_in = x.copy()
+    call = _safe_call(numerical_gradient, (f, x_in, eps), seconds)
+    if not call.ok:
+        _report_error(fb, call, "numerical_gradient")
+        return fb
+    arr = _as_array(call.value)
+    if arr is None or arr.shape != x.shape:
+        got = None if arr is None else arr.shape
+        fb.add("output_shape", f"Returned {got}; expected the shape of x, {x.shape}.")
+        return fb
+    if not np.array_equal(x_in, x):
+        fb.add("input_not_restored", "After your call x holds different values.")
+    forward_d = c * ((x + eps) ** 3 - x**3) / eps
+    backward_d = c * (x**3 - (x - eps) ** 3) / eps
+    central = c * ((x + eps) ** 3 - (x - eps) ** 3) / (2 * eps)
+    if _close(arr, central, 1e-6, 1e-9):
+        pass
+    elif _close(arr, forward_d, 1e-6, 1e-9) or _close(arr, backward_d, 1e-6, 1e-9):
+        fb.add("one_sided_difference", "With eps=1e-3 on f(x) = Σ c x³ your result is off"
+               f" by {relative_error(arr, exact):.1e} (central: "
+               f"{relative_error(central, exact):.1e}).")
+    elif _close(arr, 2 * central, 1e-6, 1e-9):
+        fb.add("wrong_step_scale", "Your result is twice the derivative.")
+    elif not fb.findings:
+        fb.add("wrong_values", "On f(x) = Σ c x³ your result differs from 3 c x²"
+               f" (relative error {relative_error(arr, exact):.1e}).",
+               title="values differ from the derivative")
+    if fb.passed:
+        fb.note("Checked on f(x) = Σ c x³ with eps = 1e-3.")
+    return fb
+
+
+def check_relative_error(relative_error_fn: Any,
+                         seconds: float | None = DEFAULT_SECONDS) -> Feedback:
+    """Check ``relative_error(a, b)`` = ``max |a - b| / max(1e-8, |a| + |b|)`` (CS231n)."""
+    fb = Feedback("relative_error")
+    if not _check_defined(fb, relative_error_fn, "relative_error", 2,
+                          "relative_error(a, b)"):
+        return fb
+    rng = np.random.default_rng(5)
+    a = rng.standard_normal((4, 3))
+    b = a + 1e-3 * rng.standard_normal((4, 3))
+    cases = [
+        ("random arrays", a, b),
+        ("arrays of very different scales", a * 1e3, b),
+        ("a vector and zeros", a[0], np.zeros(3)),
+    ]
+    for label, u, v in cases:
+        call = _safe_call(relative_error_fn, (u.copy(), v.copy()), seconds)
+        if not call.ok:
+            _report_error(fb, call, "relative_error")
+            return fb
+        want = relative_error(u, v)
+        try:
+            got = float(np.asarray(call.value, dtype=np.float64))
+        except (TypeError, ValueError):
+            fb.add("relative_error_formula", f"For {label} it returned"
+                   f" {type(call.value).__name__} {np.shape(call.value)}; expected one number.")
+            return fb
+        if not np.isclose(got, want, rtol=1e-6, atol=1e-12):
+            absolute = float(np.max(np.abs(u - v)))
+            mean = float(np.mean(np.abs(u - v) / np.maximum(1e-8, np.abs(u) + np.abs(v))))
+            hint = ""
+            if np.isclose(got, absolute):
+                hint = " That is the absolute error max |a - b|, not divided by |a| + |b|."
+            elif np.isclose(got, mean):
+                hint = " That is the mean over entries; take the max."
+            fb.add("relative_error_formula", f"For {label} it returned {got:.3g};"
+                   f" expected {want:.3g}.{hint}")
+            return fb
+    zeros = np.zeros(3)
+    call = _safe_call(relative_error_fn, (zeros, zeros.copy()), seconds)
+    value = _as_array(call.value) if call.ok else None
+    if not call.ok or value is None or not np.all(np.isfinite(value)):
+        fb.add("zero_division", "relative_error(zeros, zeros) should be 0; yours gave "
+               + (f"{type(call.error).__name__}" if not call.ok else f"{call.value}") + ".")
+    elif float(np.max(value)) != 0.0:
+        fb.add("relative_error_formula", "relative_error(zeros, zeros) should be 0.")
+    return fb

@@ -1,0 +1,344 @@
+"""The assignments: TA-style checks, generation with otter, grading a folder.
+
+Part 1 plants each common GRU mistake into the master solution of assignment 1
+and asserts the check names it. Part 2 runs the teacher's workflow end to end
+(``python -m gru_edu.assign generate`` / ``grade``): the student version has
+no solutions, runs top to bottom and scores zero; the master scores full
+marks; a submission with mistakes, an exception and an infinite loop loses
+only the questions concerned, with named feedback; generation is reproducible.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import threading
+import time
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+
+from gru_edu import assign, checks
+
+A1 = "a1_gru_from_scratch"
+MASTER = assign.assignments_dir() / A1 / f"{A1}.ipynb"
+
+
+def solution_cells(path: Path = MASTER) -> dict[str, str]:
+    """Function name -> source of each solution cell of a master notebook."""
+    nb = nbformat.read(path, as_version=4)
+    out, inside = {}, False
+    for cell in nb.cells:
+        if cell.cell_type == "raw" and cell.source.strip().startswith("# BEGIN SOLUTION"):
+            inside = True
+        elif cell.cell_type == "raw" and cell.source.strip().startswith("# END SOLUTION"):
+            inside = False
+        elif inside and cell.cell_type == "code":
+            name = re.match(r"def (\w+)", cell.source).group(1)
+            out[name] = cell.source
+    return out
+
+
+SOLUTION = "\n\n".join(solution_cells().values())
+
+
+def learner(*edits: tuple[str, str], extra: str = "") -> dict:
+    """The master solution with ``(old, new)`` edits (first occurrence each), executed."""
+    src = SOLUTION
+    for old, new in edits:
+        assert old in src, f"solution text changed, update the test: {old!r}"
+        src = src.replace(old, new, 1)
+    ns: dict = {"np": np}
+    exec(compile(src + "\n" + extra, "<learner>", "exec"), ns)
+    return ns
+
+
+# ---------------------------------------------------------------- part 1
+
+def test_master_solutions_pass_every_check():
+    ns = learner()
+    assert checks.check_gru_step(ns["gru_step"]).passed
+    assert checks.check_gru_forward(ns["gru_forward"]).passed
+    assert checks.check_gru_backward(ns["gru_backward"], ns["gru_forward"]).passed
+    assert checks.check_numerical_gradient(ns["numerical_gradient"]).passed
+    assert checks.check_relative_error(ns["relative_error"]).passed
+
+
+STEP_ZR = ("z = sigmoid(x_z + h_prev @ U_z + c_z)\n    r = sigmoid(x_r + h_prev @ U_r + c_r)")
+STEP_RETURN = "return z * h_prev + (1 - z) * h_tilde"
+STEP_BIASES = ("if reset_after:\n        b_in, b_rec = bias[0], bias[1]\n    else:\n"
+               "        b_in, b_rec = bias, np.zeros_like(bias)")
+
+STEP_MISTAKES = {
+    # id: (edits, reset_after variants, mistake id, words the feedback must contain)
+    "gate order [r, z, h]": (
+        [(STEP_ZR, STEP_ZR.replace("z =", "R =").replace("r =", "z =").replace("R =", "r ="))],
+        (True, False), "gate_order", "Gate order [r, z, h] instead of [z, r, h]"),
+    "transposed kernel (PyTorch layout)": (
+        [("x_t @ kernel + b_in", "x_t @ kernel.T + b_in")],
+        (True, False), "transposed_kernel", "Transposed kernel"),
+    "transposed recurrent blocks": (
+        [("U_z, U_r, U_h = np.split(recurrent_kernel, 3, axis=1)",
+          "U_z, U_r, U_h = (u.T for u in np.split(recurrent_kernel, 3, axis=1))")],
+        (True, False), "transposed_kernel", "Transposed kernel"),
+    "reset before the product (reset_after=True)": (
+        [("r * (h_prev @ U_h + c_h)", "(r * h_prev) @ U_h + c_h")],
+        (True,), "reset_position", "before instead of after the recurrent product"),
+    "reset after the product (reset_after=False)": (
+        [("(r * h_prev) @ U_h)", "r * (h_prev @ U_h))")],
+        (False,), "reset_position", "after instead of before the recurrent product"),
+    "(1 - z) convention swapped": (
+        [(STEP_RETURN, "return (1 - z) * h_prev + z * h_tilde")],
+        (True, False), "z_convention", "(1 - z) convention swapped"),
+    "missing biases": (
+        [(STEP_BIASES, "b_in = b_rec = np.zeros(kernel.shape[1])")],
+        (True, False), "missing_bias", "Missing biases"),
+    "missing recurrent bias": (
+        [("r * (h_prev @ U_h + c_h)", "r * (h_prev @ U_h)")],
+        (True,), "missing_bias", "recurrent bias"),
+    "wrong output shape": (
+        [(STEP_RETURN, "return (z * h_prev + (1 - z) * h_tilde).T")],
+        (True, False), "output_shape", "Wrong output shape"),
+    "exception": (
+        [("b_in, b_rec = bias[0], bias[1]", "b_in, b_rec = bias[0], bias[2]")],
+        (True,), "exception", "IndexError"),
+    "infinite loop": (
+        [(STEP_BIASES, "while True:\n        pass\n    " + STEP_BIASES)],
+        (True, False), "timeout", "infinite loop"),
+    "not implemented": (
+        [(STEP_BIASES, "raise NotImplementedError('Q1')\n    " + STEP_BIASES)],
+        (True,), "not_implemented", "Not implemented yet"),
+}
+
+
+@pytest.mark.parametrize("case", list(STEP_MISTAKES))
+def test_each_planted_step_mistake_gets_its_named_feedback(case):
+    edits, variants, mistake, words = STEP_MISTAKES[case]
+    ns = learner(*edits)
+    fb = checks.check_gru_step(ns["gru_step"], reset_after=variants, seconds=0.5)
+    assert not fb.passed
+    assert fb.mistakes[0] == mistake, str(fb)
+    assert words in str(fb)
+    with pytest.raises(AssertionError, match=re.escape(words)):
+        fb.require()
+
+
+def test_ablation_probes_localise_an_unnamed_mistake():
+    # tanh -> sigmoid in the candidate: no hypothesis explains it
+    ns = learner(("h_tilde = np.tanh(x_h + r * (", "h_tilde = sigmoid(x_h + r * ("))
+    fb = checks.check_gru_step(ns["gru_step"], reset_after=(True,))
+    assert fb.mistakes == ["wrong_values"]
+    text = str(fb)
+    assert "Ablation probes" in text and "✗ candidate only" in text
+
+
+def test_a_mistake_in_one_variant_only_is_said_so():
+    ns = learner(("r * (h_prev @ U_h + c_h)", "(r * h_prev) @ U_h + c_h"))
+    fb = checks.check_gru_step(ns["gru_step"])
+    assert fb.mistakes == ["reset_position", "single_variant"]
+    assert "Correct for reset_after=False only" in str(fb)
+
+
+def test_calling_the_reference_is_not_accepted():
+    extra = ("from gru_edu.cell import gru_forward as _ref, GRUParams as _P\n"
+             "def gru_forward(x, kernel, recurrent_kernel, bias, reset_after=True,"
+             " h0=None):\n"
+             "    return _ref(x, _P(kernel, recurrent_kernel, bias, reset_after), h0)[0]\n")
+    fb = checks.check_gru_forward(learner(extra=extra)["gru_forward"])
+    assert fb.mistakes == ["uses_reference"]
+
+
+FORWARD_LOOP = ("        h = gru_step(x[:, t], h, kernel, recurrent_kernel, bias,"
+                " reset_after)\n        states.append(h)")
+FORWARD_MISTAKES = {
+    "state not carried": (
+        [(FORWARD_LOOP, "        states.append(gru_step(x[:, t], h, kernel,"
+                        " recurrent_kernel, bias, reset_after))")], "state_not_carried"),
+    "last state only": ([("return np.stack(states, axis=1)", "return states[-1]")],
+                        "last_state_only"),
+    "time-major": ([("return np.stack(states, axis=1)", "return np.stack(states)")],
+                   "time_major"),
+    "h0 ignored": ([("h = np.zeros((batch, units)) if h0 is None else h0",
+                     "h = np.zeros((batch, units))")], "h0_ignored"),
+    "step wrong": ([(STEP_RETURN, "return (1 - z) * h_prev + z * h_tilde")], "z_convention"),
+}
+
+
+@pytest.mark.parametrize("case", list(FORWARD_MISTAKES))
+def test_forward_mistakes_are_named(case):
+    edits, mistake = FORWARD_MISTAKES[case]
+    fb = checks.check_gru_forward(learner(*edits)["gru_forward"], seconds=2)
+    assert fb.mistakes and fb.mistakes[0] == mistake, str(fb)
+    if case == "step wrong":
+        assert "calls your gru_step, which is not right yet" in str(fb)
+
+
+BACKWARD_MISTAKES = {
+    "no BPTT": ([("dh = dh_seq[:, t] + dh_next", "dh = dh_seq[:, t]")], "no_bptt"),
+    "recurrent bias row": ([("d_bias = np.stack([d_b_in, d_b_rec])",
+                             "d_bias = np.stack([d_b_in, d_b_in])")], "recurrent_bias_row"),
+    "dr without the sigmoid derivative": (
+        [("da_r = da_h * hu * r * (1 - r)", "da_r = da_h * hu * r")], "gradient_blocks"),
+    "forward wrong, backward consistent": (
+        [(STEP_RETURN, "return (1 - z) * h_prev + z * h_tilde"),
+         ("h = z * h + (1 - z) * h_tilde", "h = (1 - z) * h + z * h_tilde"),
+         ("da_z = dh * (h_prev - h_tilde)", "da_z = dh * (h_tilde - h_prev)"),
+         ("da_h = dh * (1 - z)", "da_h = dh * z"),
+         ("+ dh * z\n", "+ dh * (1 - z)\n")], "forward_wrong"),
+    "a missing gradient": ([('"x": dx, "h0": dh_next}', '"x": dx}')], "missing_gradient"),
+}
+
+
+@pytest.mark.parametrize("case", list(BACKWARD_MISTAKES))
+def test_backward_mistakes_are_named(case):
+    edits, mistake = BACKWARD_MISTAKES[case]
+    ns = learner(*edits)
+    fb = checks.check_gru_backward(ns["gru_backward"], ns["gru_forward"],
+                                   reset_after=(True,))
+    assert fb.mistakes and fb.mistakes[0] == mistake, str(fb)
+    if mistake == "gradient_blocks":  # localised to the r blocks at one step
+        assert "r block" in fb.findings[0].title and "z block" not in fb.findings[0].title
+    if mistake == "forward_wrong":
+        assert "consistent" in str(fb)
+
+
+def test_gradient_tool_mistakes_are_named():
+    one_sided = learner(("grad[idx] = (up - down) / (2 * eps)",
+                         "grad[idx] = (up - f(x)) / eps"))
+    assert checks.check_numerical_gradient(
+        one_sided["numerical_gradient"]).mistakes == ["one_sided_difference"]
+    not_restored = learner(("        x[idx] = old\n", ""))
+    assert "input_not_restored" in checks.check_numerical_gradient(
+        not_restored["numerical_gradient"]).mistakes
+    zero_div = learner(("np.maximum(1e-8, np.abs(a) + np.abs(b))", "(np.abs(a) + np.abs(b))"))
+    with np.errstate(all="ignore"):
+        fb = checks.check_relative_error(zero_div["relative_error"])
+    assert fb.mistakes == ["zero_division"]
+
+
+def test_undefined_or_wrong_signature_is_feedback_not_a_crash():
+    assert checks.check_gru_step(None).mistakes == ["not_defined"]
+    assert checks.check_gru_step(lambda x, h: x).mistakes == ["signature"]
+    assert checks.check_gru_backward(42).mistakes == ["not_defined"]
+
+
+def test_time_limit_stops_an_infinite_loop_in_main_and_other_threads():
+    def forever():
+        while True:
+            try:
+                pass
+            except Exception:  # noqa: BLE001 - a learner's overly broad except
+                pass
+
+    start = time.monotonic()
+    with pytest.raises(checks.TimeLimitExceeded):
+        checks.call_with_time_limit(forever, seconds=0.3)
+    assert time.monotonic() - start < 5
+    box = {}
+
+    def in_thread():
+        try:
+            checks.call_with_time_limit(time.sleep, 30, seconds=0.3)
+        except checks.TimeLimitExceeded:
+            box["stopped"] = True
+
+    worker = threading.Thread(target=in_thread)
+    worker.start()
+    worker.join(10)
+    assert box.get("stopped")
+    assert checks.call_with_time_limit(sum, [1, 2], seconds=1) == 3
+
+
+# ---------------------------------------------------------------- part 2
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    out = tmp_path_factory.mktemp("dist")
+    return assign.generate(A1, out, quiet=True)
+
+
+def test_every_assignment_is_found():
+    assert A1 in assign.masters()
+
+
+def test_student_version_has_stubs_and_no_hidden_tests(generated):
+    nb = nbformat.read(generated.student_notebook, as_version=4)
+    text = "\n".join(c.source for c in nb.cells)
+    assert "BEGIN SOLUTION" not in text and "# END PROMPT" not in text
+    assert "np.stack(states, axis=1)" not in text  # a solution line
+    assert text.count("raise NotImplementedError") == 6
+    assert 'grader.check("q1")' in text
+    tests = nb.metadata["otter"]["tests"]
+    assert set(tests) == {"q1", "q2", "q3", "q4"}
+    assert not any("hidden=True" in t for t in tests.values())
+    assert all("hidden=False" in t for t in tests.values())
+
+
+def test_generation_is_reproducible(generated, tmp_path):
+    again = assign.generate(A1, tmp_path, quiet=True)
+    assert again.student_notebook.read_bytes() == generated.student_notebook.read_bytes()
+    assert again.autograder_zip.read_bytes() == generated.autograder_zip.read_bytes()
+
+
+def test_student_version_runs_top_to_bottom(generated, tmp_path):
+    from nbclient import NotebookClient
+
+    work = tmp_path / "student"
+    shutil.copytree(generated.student_dir, work)
+    nb = nbformat.read(work / f"{A1}.ipynb", as_version=4)
+    NotebookClient(nb, timeout=300, resources={"metadata": {"path": str(work)}}).execute()
+    outputs = json.dumps([c.get("outputs", []) for c in nb.cells])
+    assert "Not implemented yet" in outputs
+    assert "still raises NotImplementedError" in outputs  # the public checks' feedback
+
+
+def _submission(student_nb: Path, dest: Path, edits=(), cells=()) -> None:
+    """The student notebook with the master's (edited) solutions filled in."""
+    sol = solution_cells()
+    nb = nbformat.read(student_nb, as_version=4)
+    for cell in nb.cells:
+        if "otter_answer_cell" in cell.metadata.get("tags", []):
+            name = re.match(r"def (\w+)", cell.source).group(1)
+            src = sol[name]
+            for old, new in edits:
+                src = src.replace(old, new, 1)
+            cell.source = src
+    for index, source in cells:
+        nb.cells.insert(index, nbformat.v4.new_code_cell(source))
+    nbformat.write(nb, dest)
+
+
+def test_grading_a_folder(generated, tmp_path, monkeypatch):
+    monkeypatch.setenv("GRU_EDU_CHECK_SECONDS", "3")  # the graders' kernels inherit it
+    subs = tmp_path / "submitted"
+    subs.mkdir()
+    shutil.copy(generated.autograder_notebook, subs / "master.ipynb")
+    shutil.copy(generated.student_notebook, subs / "untouched.ipynb")
+    # one student folder: a gate-order mistake in gru_step, an infinite loop in
+    # gru_forward, plus a cell that raises and a cell that never ends
+    (subs / "sam").mkdir()
+    _submission(
+        generated.student_notebook, subs / "sam" / f"{A1}.ipynb",
+        edits=[(STEP_ZR, STEP_ZR.replace("z =", "R =").replace("r =", "z =")
+                .replace("R =", "r =")),
+               ("    for t in range(time):\n        h = gru_step",
+                "    while True:\n        pass\n    for t in range(time):\n        h = gru_step")],
+        cells=[(3, "raise RuntimeError('a cell that fails')"), (4, "while True:\n    pass")],
+    )
+    out = tmp_path / "grades"
+    grades = assign.grade(A1, subs, out, autograder=generated.autograder_zip,
+                          cell_timeout=5, jobs=2, quiet=True)
+    rows = {r["student"]: r for r in grades.rows()}
+    assert grades.questions == {"q1": 4, "q2": 3, "q3": 4, "q4": 2}
+    assert rows["master"]["total"] == 13, (out / "feedback" / "master.md").read_text()
+    assert rows["untouched"]["total"] == 0
+    sam = rows["sam"]
+    assert (sam["q1"], sam["q2"], sam["q3"], sam["q4"]) == (0, 0, 4, 2), sam
+    feedback = (out / "feedback" / "sam.md").read_text()
+    assert "Gate order [r, z, h] instead of [z, r, h]" in feedback
+    assert "infinite loop" in feedback
+    assert (out / "scores.csv").read_text().splitlines()[0].startswith("student,q1,q2,q3,q4")
+    assert "total (13)" in grades.table()
