@@ -1,0 +1,321 @@
+"""Keras models for IMDB sentiment: the tutorial's seed model, the fixed classifiers,
+training, and a saved bundle that carries everything needed to use a model on raw text.
+
+* :func:`seed_model` is the classic Keras GRU sentiment model exactly as the
+  source tutorial wrote it (word ids as one float feature, ``GRU(50)`` then
+  ``GRU(1)``). Notebook 03 reproduces it, then diagnoses why it stays at 50%.
+* :func:`build_classifier` is the fixed model: an ``Embedding`` with
+  ``mask_zero=True`` feeding a GRU, LSTM or SimpleRNN, and a sigmoid ``Dense``.
+* :class:`TrainedModel` bundles a Keras model with its vocabulary, ``maxlen``
+  and padding, and saves/loads them together, so a model trained on a GPU
+  box opens on a laptop and reads typed reviews with no retraining.
+
+**cuDNN.** On a GPU, Keras 3 runs ``GRU`` and ``LSTM`` with the fused cuDNN
+kernel by itself (``use_cudnn="auto"``) when the layer is cuDNN-compatible:
+``activation="tanh"``, ``recurrent_activation="sigmoid"``, no recurrent
+dropout, ``unroll=False``, ``use_bias=True`` and, for GRU, ``reset_after=True``
+(the defaults) — and when the mask, if any, is *right-padded* (``padding="post"``:
+cuDNN is told each sequence's length and skips the tail). The builders here
+keep to all of that; :func:`cudnn_compatible` checks a layer and says why not.
+The weights are the same either way, so a cuDNN-trained model replays on CPU.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras  # noqa: E402
+from keras import layers  # noqa: E402
+
+from . import config  # noqa: E402
+from .data import Vocabulary, pad_sequences  # noqa: E402
+
+__all__ = [
+    "RECURRENT_LAYERS",
+    "seed_model",
+    "seed_features",
+    "build_classifier",
+    "cudnn_compatible",
+    "xla_on_cpu",
+    "device_name",
+    "TrainedModel",
+    "EpochTimer",
+    "fit",
+]
+
+#: Recurrent layer classes by the names the builders and the CLI accept.
+RECURRENT_LAYERS = {
+    "gru": layers.GRU,
+    "lstm": layers.LSTM,
+    "simple_rnn": layers.SimpleRNN,
+}
+
+
+def seed_model(maxlen: int = 300) -> keras.Model:
+    """The tutorial's model, as written (Keras 3 spelling, same layers and loss).
+
+    Input: padded word ids reshaped to ``(maxlen, 1)`` floats — see
+    :func:`seed_features`. ``GRU(50, return_sequences=True)`` then ``GRU(1)``,
+    compiled with binary cross-entropy and Adam. The source used ``CuDNNGRU``
+    on a GPU; Keras 3 picks cuDNN by itself, so plain ``GRU`` is the same model.
+    """
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(maxlen, 1)),
+            layers.GRU(50, return_sequences=True),
+            layers.GRU(1, return_sequences=False),
+        ],
+        name="tutorial_seed_model",
+    )
+    model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"])
+    return model
+
+
+def seed_features(x: np.ndarray) -> np.ndarray:
+    """The tutorial's input: each word id as one float feature, ``(n, maxlen, 1)``."""
+    x = np.asarray(x)
+    return x.reshape(x.shape + (1,)).astype("float32")
+
+
+def build_classifier(
+    kind: str = "gru",
+    num_words: int = 30000,
+    maxlen: int = 300,
+    embed_dim: int = 32,
+    units: int = 32,
+    dropout: float = 0.0,
+    learning_rate: float = 1e-3,
+    name: str | None = None,
+) -> keras.Model:
+    """Embedding → GRU/LSTM/SimpleRNN → Dense(1, sigmoid), compiled.
+
+    The three fixes of notebook 03 are built in: word ids go through a learned
+    ``Embedding`` (ids are names, not magnitudes); the output is a sigmoid
+    probability, which is what binary cross-entropy expects; and
+    ``mask_zero=True`` makes the recurrent layer skip the padding, so its
+    last state is the state after the review's last real word.
+
+    Written so that Keras can use cuDNN on a GPU (see the module docstring):
+    default activations, no recurrent dropout, ``reset_after=True``. Pad with
+    ``padding="post"`` so masks are right-padded.
+    """
+    if kind not in RECURRENT_LAYERS:
+        raise ValueError(f"kind must be one of {sorted(RECURRENT_LAYERS)}, got {kind!r}")
+    inputs = keras.Input(shape=(maxlen,), dtype="int32", name="word_ids")
+    x = layers.Embedding(num_words, embed_dim, mask_zero=True, name="embedding")(inputs)
+    if dropout:
+        x = layers.SpatialDropout1D(dropout, name="embedding_dropout")(x)
+    x = RECURRENT_LAYERS[kind](units, name=kind)(x)
+    if dropout:
+        x = layers.Dropout(dropout, name="dropout")(x)
+    outputs = layers.Dense(1, activation="sigmoid", name="sentiment")(x)
+    model = keras.Model(inputs, outputs, name=name or f"imdb_{kind}")
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate),
+        loss="binary_crossentropy",
+        metrics=["accuracy"],
+        jit_compile=xla_on_cpu(),
+    )
+    return model
+
+
+def xla_on_cpu() -> bool | str:
+    """``True`` on a CPU-only machine, else ``"auto"``.
+
+    Keras's ``"auto"`` turns XLA off on CPUs, but for these small recurrent
+    models XLA compiles the time loop into one kernel and trains about 1.5-2x
+    faster on 2 CPU cores (``benchmarks/bench_imdb.py``). On a GPU, ``"auto"``
+    lets Keras choose: cuDNN kernels are not XLA-compatible, and Keras knows.
+    """
+    import tensorflow as tf
+
+    return "auto" if tf.config.list_physical_devices("GPU") else True
+
+
+def cudnn_compatible(layer: Any) -> tuple[bool, list[str]]:
+    """Can Keras run this GRU/LSTM layer with cuDNN on a GPU? ``(ok, reasons)``.
+
+    Mirrors the conditions Keras 3 checks (``backend.tensorflow.rnn.cudnn_ok``)
+    plus the ones on the layer itself; the reasons say what to change. The
+    mask condition (right padding) depends on the data, so it is only noted.
+    """
+    if isinstance(layer, layers.SimpleRNN):
+        return False, ["SimpleRNN has no cuDNN kernel in Keras: it always runs step by step"]
+    cell = getattr(layer, "cell", layer)
+    reasons = []
+    act = getattr(cell.activation, "__name__", str(cell.activation))
+    rec = getattr(cell.recurrent_activation, "__name__", str(cell.recurrent_activation))
+    if act != "tanh":
+        reasons.append(f"activation is {act!r}, cuDNN needs 'tanh'")
+    if rec != "sigmoid":
+        reasons.append(f"recurrent_activation is {rec!r}, cuDNN needs 'sigmoid'")
+    if getattr(cell, "recurrent_dropout", 0):
+        reasons.append("recurrent_dropout > 0 (use dropout on the inputs instead)")
+    if getattr(layer, "unroll", False):
+        reasons.append("unroll=True")
+    if not getattr(cell, "use_bias", True):
+        reasons.append("use_bias=False")
+    if isinstance(layer, layers.GRU) and not cell.reset_after:
+        reasons.append("reset_after=False (cuDNN computes the reset_after=True variant)")
+    if getattr(layer, "use_cudnn", "auto") is False:
+        reasons.append("use_cudnn=False")
+    return not reasons, reasons
+
+
+def device_name() -> str:
+    """``"GPU (<name>)"`` when TensorFlow sees a GPU, else ``"CPU (<n> cores)"``."""
+    import tensorflow as tf
+
+    gpus = tf.config.list_physical_devices("GPU")
+    if gpus:
+        try:
+            details = tf.config.experimental.get_device_details(gpus[0])
+            return f"GPU ({details.get('device_name', gpus[0].name)})"
+        except Exception:  # pragma: no cover - depends on the driver
+            return f"GPU ({gpus[0].name})"
+    return f"CPU ({os.cpu_count()} cores)"
+
+
+class EpochTimer(keras.callbacks.Callback):
+    """Records wall-clock seconds per epoch in ``self.seconds``."""
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        self.seconds: list[float] = []
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        self.seconds.append(time.perf_counter() - self._start)
+
+
+def fit(
+    model: keras.Model,
+    x: np.ndarray,
+    y: np.ndarray,
+    epochs: int,
+    batch_size: int = 64,
+    validation_data: tuple[np.ndarray, np.ndarray] | None = None,
+    verbose: int | str = 2,
+    callbacks: Sequence[keras.callbacks.Callback] = (),
+) -> dict[str, list[float]]:
+    """``model.fit`` that also records seconds per epoch; returns the history dict.
+
+    ``verbose=2`` prints one line per epoch (readable in a notebook and in CI
+    logs); ``verbose=1`` shows Keras's progress bar.
+    """
+    timer = EpochTimer()
+    history = model.fit(
+        x,
+        y,
+        epochs=epochs,
+        batch_size=batch_size,
+        validation_data=validation_data,
+        verbose=verbose,
+        callbacks=[timer, *callbacks],
+    )
+    hist = {k: [float(v) for v in vals] for k, vals in history.history.items()}
+    hist["seconds"] = timer.seconds
+    return hist
+
+
+@dataclass
+class TrainedModel:
+    """A trained Keras model plus what it needs to read raw text.
+
+    Saved as a folder: ``model.keras`` (Keras's own format), ``vocab.json``
+    (the vocabulary, :class:`gru_edu.data.Vocabulary`) and ``meta.json``
+    (maxlen, padding, truncating, and how it was trained: model kind, epochs,
+    test accuracy, device, versions). Nothing is pickled.
+    """
+
+    model: keras.Model
+    vocab: Vocabulary
+    maxlen: int
+    padding: str = "post"
+    truncating: str = "pre"
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    MODEL_FILE = "model.keras"
+    VOCAB_FILE = "vocab.json"
+    META_FILE = "meta.json"
+
+    def encode(self, texts: str | Sequence[str]) -> np.ndarray:
+        """Raw review text(s) → padded id matrix ``(n, maxlen)`` the model takes."""
+        if isinstance(texts, str):
+            texts = [texts]
+        seqs = [self.vocab.encode(t) for t in texts]
+        return pad_sequences(
+            seqs, maxlen=self.maxlen, padding=self.padding, truncating=self.truncating
+        )
+
+    def predict_text(self, texts: str | Sequence[str]) -> np.ndarray:
+        """Probability that each review is positive, shape ``(n,)``."""
+        ids = self.encode(texts)
+        return np.asarray(self.model.predict(ids, verbose=0)).reshape(-1)
+
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write the bundle folder (created if needed); returns its path."""
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        self.model.save(path / self.MODEL_FILE)
+        self.vocab.save(path / self.VOCAB_FILE)
+        meta = dict(self.meta)
+        meta.update(
+            maxlen=int(self.maxlen),
+            padding=self.padding,
+            truncating=self.truncating,
+            keras_version=keras.__version__,
+        )
+        tmp = path / (self.META_FILE + ".tmp")
+        tmp.write_text(json.dumps(meta, indent=2, default=_jsonable))
+        os.replace(tmp, path / self.META_FILE)
+        return path
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> "TrainedModel":
+        """Open a bundle saved by :meth:`save` — on any machine, GPU-trained or not."""
+        path = Path(path)
+        missing = [
+            f for f in (cls.MODEL_FILE, cls.VOCAB_FILE, cls.META_FILE)
+            if not (path / f).exists()
+        ]
+        if missing:
+            raise FileNotFoundError(
+                f"{path} is not a saved gru-edu model: missing {', '.join(missing)}. "
+                "Train one with `python -m gru_edu train --out "
+                f"{path}` or run notebook 03."
+            )
+        meta = json.loads((path / cls.META_FILE).read_text())
+        model = keras.saving.load_model(path / cls.MODEL_FILE)
+        vocab = Vocabulary.load(path / cls.VOCAB_FILE)
+        return cls(
+            model,
+            vocab,
+            int(meta["maxlen"]),
+            meta.get("padding", "post"),
+            meta.get("truncating", "pre"),
+            meta,
+        )
+
+
+def _jsonable(obj: Any) -> Any:
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    return str(obj)
+
+
+def default_model_dir(kind: str = "gru") -> Path:
+    """Where notebook 03 and the CLI save, and notebook 04 looks: ``artifacts/imdb_<kind>``."""
+    return config.artifacts_dir() / f"imdb_{kind}"

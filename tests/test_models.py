@@ -1,0 +1,110 @@
+"""Model builders, the saved bundle, and the training CLI."""
+
+import json
+
+import numpy as np
+import pytest
+
+keras = pytest.importorskip("keras")
+
+from gru_edu import models  # noqa: E402
+from gru_edu.data import Vocabulary, load_vocabulary  # noqa: E402
+
+
+def test_seed_model_is_the_tutorial_model():
+    model = models.seed_model(300)
+    gru1, gru2 = model.layers
+    assert isinstance(gru1, keras.layers.GRU) and gru1.units == 50 and gru1.return_sequences
+    assert isinstance(gru2, keras.layers.GRU) and gru2.units == 1 and not gru2.return_sequences
+    assert model.input_shape == (None, 300, 1)
+    # 3(nm + n² + n) + 3n per layer (reset_after=True, the Keras 3 default)
+    assert model.count_params() == (3 * (50 * 1 + 50 * 50 + 50) + 150) + (3 * (1 * 50 + 1 + 1) + 3)
+    assert model.loss == "binary_crossentropy"
+    x = models.seed_features(np.array([[5, 7, 0]]))
+    assert x.shape == (1, 3, 1) and x.dtype == np.float32
+
+
+@pytest.mark.parametrize("kind", ["gru", "lstm", "simple_rnn"])
+def test_classifier_masks_padding_and_outputs_a_probability(kind):
+    model = models.build_classifier(kind, num_words=50, maxlen=6, embed_dim=4, units=3)
+    x = np.array([[1, 5, 9, 0, 0, 0], [1, 5, 9, 7, 0, 0]])
+    p = np.asarray(model(x))
+    assert p.shape == (2, 1) and np.all((p > 0) & (p < 1))
+    # the mask makes trailing padding invisible: more padding, same answer
+    longer = models.build_classifier(kind, num_words=50, maxlen=9, embed_dim=4, units=3)
+    longer.set_weights(model.get_weights())
+    padded = np.pad(x, ((0, 0), (0, 3)))
+    np.testing.assert_allclose(np.asarray(longer(padded)), p, atol=1e-6)
+
+
+def test_unknown_kind():
+    with pytest.raises(ValueError, match="kind must be one of"):
+        models.build_classifier("transformer")
+
+
+def test_cudnn_compatibility_reasons():
+    ok, reasons = models.cudnn_compatible(keras.layers.GRU(4))
+    assert ok and reasons == []
+    ok, reasons = models.cudnn_compatible(keras.layers.GRU(4, reset_after=False))
+    assert not ok and "reset_after=False" in reasons[0]
+    ok, reasons = models.cudnn_compatible(keras.layers.LSTM(4, recurrent_dropout=0.2))
+    assert not ok and "recurrent_dropout" in reasons[0]
+    ok, reasons = models.cudnn_compatible(keras.layers.GRU(4, activation="relu"))
+    assert not ok and "'relu'" in reasons[0]
+    ok, reasons = models.cudnn_compatible(keras.layers.SimpleRNN(4))
+    assert not ok and "no cuDNN kernel" in reasons[0]
+
+
+def tiny_vocab():
+    return Vocabulary(["the", "movie", "good", "bad", "not"], num_words=9)  # ids 4..8
+
+
+def test_trained_model_round_trip(tmp_path):
+    vocab = tiny_vocab()
+    model = models.build_classifier("gru", num_words=9, maxlen=7, embed_dim=3, units=2)
+    trained = models.TrainedModel(model, vocab, maxlen=7, meta={"test_accuracy": 0.5})
+    ids = trained.encode(["the movie was good", "bad"])
+    assert ids.shape == (2, 7)
+    assert list(ids[0][:5]) == [1, 4, 5, 2, 6] and ids[0][5:].tolist() == [0, 0]  # post padding
+    path = trained.save(tmp_path / "bundle")
+    meta = json.loads((path / "meta.json").read_text())
+    assert meta["maxlen"] == 7 and meta["padding"] == "post" and meta["test_accuracy"] == 0.5
+    again = models.TrainedModel.load(path)
+    assert again.vocab == vocab and again.maxlen == 7
+    texts = ["not a good movie", "the bad movie"]
+    np.testing.assert_allclose(again.predict_text(texts), trained.predict_text(texts), atol=1e-7)
+
+
+def test_load_names_what_is_missing(tmp_path):
+    (tmp_path / "meta.json").write_text("{}")
+    with pytest.raises(FileNotFoundError, match=r"missing model\.keras, vocab\.json"):
+        models.TrainedModel.load(tmp_path)
+
+
+def test_cli_trains_saves_and_the_bundle_reads_text(tmp_path, imdb_archive, capsys):
+    from gru_edu.__main__ import main
+
+    out = tmp_path / "cli_model"
+    code = main([
+        "train", "--model", "gru", "--epochs", "1", "--units", "4", "--embed-dim", "4",
+        "--num-words", "500", "--maxlen", "40", "--train-size", "256", "--test-size", "128",
+        "--archive", str(imdb_archive), "--out", str(out), "--quiet",
+    ])
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "test accuracy" in printed and str(out) in printed
+    trained = models.TrainedModel.load(out)
+    assert trained.maxlen == 40 and trained.vocab.num_words == 500
+    assert trained.vocab == load_vocabulary(num_words=500, archive=imdb_archive)
+    assert trained.meta["train_reviews"] == 256 and trained.meta["test_reviews"] == 128
+    assert trained.meta["cudnn_eligible"] is True
+    p = trained.predict_text(["a wonderful film", "awful"])
+    assert p.shape == (2,) and np.all((p > 0) & (p < 1))
+
+
+def test_cli_reports_a_missing_archive(tmp_path, capsys):
+    from gru_edu.__main__ import main
+
+    code = main(["train", "--archive", str(tmp_path / "nope.tar.gz"), "--epochs", "1"])
+    assert code == 2
+    assert "nope.tar.gz" in capsys.readouterr().err
