@@ -72,7 +72,7 @@ def bench_tutorial(epochs: int, verbose: int) -> dict:
     return {
         "model": "tutorial (as written)",
         "params": model.count_params(),
-        "sec_per_epoch": float(np.mean(hist["seconds"])),
+        "sec_per_epoch": float(np.median(hist["seconds"])),
         "epochs": epochs,
         "train_seconds": float(np.sum(hist["seconds"])),
         "total_seconds": time.perf_counter() - start,
@@ -83,7 +83,7 @@ def bench_tutorial(epochs: int, verbose: int) -> dict:
 
 
 def table(rows: list[dict]) -> str:
-    head = "| model | parameters | s/epoch | epochs | train time | test accuracy | test acc by epoch | device |"
+    head = "| model | parameters | s/epoch (median) | epochs | train time | test accuracy | test acc by epoch | device |"
     lines = [head, "|" + "---|" * 8]
     for r in rows:
         curve = " ".join(f"{a:.3f}" for a in r["curve"])
