@@ -658,7 +658,9 @@ def _merge(mode: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return {"sum": a + b, "ave": (a + b) / 2, "mul": a * b}[mode]
 
 
-def _replay_entry(entry: _Entry, values: list[np.ndarray], tolerance: float) -> list[GateTrace]:
+def _replay_entry(
+    entry: _Entry, values: list[np.ndarray], tolerance: float
+) -> list[GateTrace]:
     x = values[entry.x]
     batch, time = x.shape[:2]
     mask = (
@@ -741,11 +743,15 @@ def _replay_message(layer: Any, direction: str, sub: Any, err: float, tol: float
         return msg + f" The layer computes in {dtype}; trace a float32 copy of the model."
     return msg + (
         " Did the weights change during the trace, or does the layer use a "
-        "setting gru_edu.cell does not model?"
+        "setting gru_edu.cell does not model? (Weights far from trained or "
+        "Keras-initialised ones can amplify float32 rounding over hundreds of "
+        "steps; then the layer itself drifts, and a larger tolerance= accepts it.)"
     )
 
 
-def _trace(model: Any, inputs: Any, tolerance: float) -> tuple[list[GateTrace], list[np.ndarray]]:
+def _trace(
+    model: Any, inputs: Any, tolerance: float
+) -> tuple[list[GateTrace], list[np.ndarray]]:
     plan = _plan(model)
     arrays = _prepare(plan, inputs)
     values = plan.run(arrays)
