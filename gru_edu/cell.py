@@ -47,14 +47,15 @@ __all__ = [
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
-    """The logistic function, computed without overflow for large ``|x|``."""
+    """The logistic function ``1 / (1 + e^-x)``, written ``(1 + tanh(x/2)) / 2``.
+
+    The two are equal; the tanh form never overflows (``np.exp(-x)`` does
+    for ``x < -709``) and is one fast pass over the array.
+    """
     x = np.asarray(x)
-    out = np.empty_like(x, dtype=np.result_type(x, np.float32))
-    pos = x >= 0
-    out[pos] = 1.0 / (1.0 + np.exp(-x[pos]))
-    ex = np.exp(x[~pos])
-    out[~pos] = ex / (1.0 + ex)
-    return out
+    if x.dtype not in (np.float32, np.float64):
+        x = x.astype(np.result_type(x, np.float32))
+    return 0.5 * np.tanh(0.5 * x) + 0.5
 
 
 def _shape_error(what: str, expected: Any, given: Any, hint: str = "") -> ValueError:
@@ -310,35 +311,35 @@ def gru_forward(
     batch, time, _ = x.shape
     n = params.units
     p = params.astype(x.dtype)
-    U = p.recurrent_kernel
-    # One matmul for every step's input contribution: (batch, time, 3n).
-    x_proj = x @ p.kernel + p.input_bias
-
-    h = np.empty((batch, time, n), dtype=x.dtype)
-    z = np.empty_like(h)
-    r = np.empty_like(h)
-    h_tilde = np.empty_like(h)
-    hu_h = np.empty_like(h)
+    U, b_rec = p.recurrent_kernel, p.recurrent_bias
+    U_zr, U_h = U[:, : 2 * n], U[:, 2 * n:]
+    # One matmul for every step's input contribution, stored time-major
+    # (time, batch, 3n) so that each step reads one contiguous block.
+    x_proj = np.ascontiguousarray((x @ p.kernel + p.input_bias).transpose(1, 0, 2))
+    h, z, r, h_tilde, hu_h = (np.empty((time, batch, n), dtype=x.dtype) for _ in range(5))
+    full = mask.all(axis=0)  # steps where no sequence is masked
     h_prev = h0
     for t in range(time):
-        xz, xr, xh = np.split(x_proj[:, t], 3, axis=-1)
+        x_zr, x_h = x_proj[t, :, : 2 * n], x_proj[t, :, 2 * n:]
         if p.reset_after:
-            inner = h_prev @ U + p.recurrent_bias  # (batch, 3n), one product
-            z_t = sigmoid(xz + inner[:, :n])
-            r_t = sigmoid(xr + inner[:, n: 2 * n])
+            inner = h_prev @ U + b_rec  # one product for all three blocks
+            zr = sigmoid(x_zr + inner[:, : 2 * n])  # z and r together
+            z_t, r_t = zr[:, :n], zr[:, n:]
             hu = inner[:, 2 * n:]
-            h_tilde_t = np.tanh(xh + r_t * hu)
+            h_tilde_t = np.tanh(x_h + r_t * hu)
         else:
-            zr = h_prev @ U[:, : 2 * n]
-            z_t = sigmoid(xz + zr[:, :n])
-            r_t = sigmoid(xr + zr[:, n:])
-            hu = (r_t * h_prev) @ U[:, 2 * n:]
-            h_tilde_t = np.tanh(xh + hu)
+            zr = sigmoid(x_zr + h_prev @ U_zr)
+            z_t, r_t = zr[:, :n], zr[:, n:]
+            hu = (r_t * h_prev) @ U_h
+            h_tilde_t = np.tanh(x_h + hu)
         h_t = z_t * h_prev + (1.0 - z_t) * h_tilde_t
-        m = mask[:, t, None]
-        h_t = np.where(m, h_t, h_prev)
-        h[:, t], z[:, t], r[:, t], h_tilde[:, t], hu_h[:, t] = h_t, z_t, r_t, h_tilde_t, hu
+        if not full[t]:
+            h_t = np.where(mask[:, t, None], h_t, h_prev)
+        h[t], z[t], r[t], h_tilde[t], hu_h[t] = h_t, z_t, r_t, h_tilde_t, hu
         h_prev = h_t
+    h, z, r, h_tilde, hu_h = (
+        np.ascontiguousarray(a.transpose(1, 0, 2)) for a in (h, z, r, h_tilde, hu_h)
+    )
     cache = GRUCache(x, h0, h, z, r, h_tilde, hu_h, mask, p)
     return h, cache
 
