@@ -22,7 +22,6 @@ Everything is seeded: the same arguments give the same history.
 
 from __future__ import annotations
 
-import contextlib
 import time as _time
 from dataclasses import dataclass, field
 from typing import Any
@@ -511,19 +510,6 @@ class History:
         return out
 
 
-def _one_blas_thread() -> Any:
-    """Limit BLAS to one thread where ``threadpoolctl`` is installed.
-
-    The matrices here are tiny; on a small shared machine a multi-threaded
-    BLAS spends most of its time waiting for its own threads.
-    """
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # optional: only speed depends on it
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
-
-
 def train_memory_task(
     model: str = "gru",
     T: int = 30,
@@ -562,16 +548,15 @@ def train_memory_task(
                mininterval=0.5)
     start = _time.perf_counter()
     params = net.parameters()
-    with _one_blas_thread():
-        for i in bar:
-            x, y = memory_task(batch, T, n_symbols, seed=rng)
-            loss, acc, grads = net.loss_and_grads(x, y)
-            hist.loss.append(loss)
-            hist.accuracy.append(acc)
-            hist.grad_norm.append(opt.step(params, grads))
-            if progress and (i % 10 == 0 or i == steps - 1):
-                bar.set_postfix(loss=f"{loss:.3f}",
-                                acc=f"{np.mean(hist.accuracy[-20:]):.2f}")
+    for i in bar:
+        x, y = memory_task(batch, T, n_symbols, seed=rng)
+        loss, acc, grads = net.loss_and_grads(x, y)
+        hist.loss.append(loss)
+        hist.accuracy.append(acc)
+        hist.grad_norm.append(opt.step(params, grads))
+        if progress and (i % 10 == 0 or i == steps - 1):
+            bar.set_postfix(loss=f"{loss:.3f}",
+                            acc=f"{np.mean(hist.accuracy[-20:]):.2f}")
     hist.seconds = _time.perf_counter() - start
     bar.close()
     return hist
@@ -584,8 +569,7 @@ def evaluate(
     ``seed`` differs from every training stream)."""
     n_symbols = model.readout.kernel.shape[1]
     x, y = memory_task(batch, T, n_symbols, seed=seed)
-    with _one_blas_thread():
-        return float(np.mean(model.logits(x).argmax(-1) == y))
+    return float(np.mean(model.logits(x).argmax(-1) == y))
 
 
 def state_gradient_norms(
@@ -606,24 +590,23 @@ def state_gradient_norms(
     ``h_t`` (run steps ``t+1 .. T-1`` with ``h0 = h_t``) and read
     ``grads.h0``: the same number, from the one GRU implementation.
     """
-    with _one_blas_thread():
-        h, cache = model.run(x)
-        _, dlogits = softmax_cross_entropy(model.readout(h[:, -1]), y)
-        # per-sequence loss, not the batch mean: undo the 1/batch
-        d_last = dlogits @ model.readout.kernel.T * x.shape[0]
-        T = x.shape[1]
-        if model.kind == "rnn":
-            dh_seq = np.zeros_like(h)
-            dh_seq[:, -1] = d_last
-            dh = rnn_backward(dh_seq, cache).h
-        else:
-            dh = np.empty_like(h)
-            dh[:, -1] = d_last
-            for t in range(T - 1):
-                h_suffix, c = gru_forward(x[:, t + 1:], model.cell, h0=h[:, t])
-                dh_suffix = np.zeros_like(h_suffix)
-                dh_suffix[:, -1] = d_last
-                dh[:, t] = gru_backward(dh_suffix, c).h0
+    h, cache = model.run(x)
+    _, dlogits = softmax_cross_entropy(model.readout(h[:, -1]), y)
+    # per-sequence loss, not the batch mean: undo the 1/batch
+    d_last = dlogits @ model.readout.kernel.T * x.shape[0]
+    T = x.shape[1]
+    if model.kind == "rnn":
+        dh_seq = np.zeros_like(h)
+        dh_seq[:, -1] = d_last
+        dh = rnn_backward(dh_seq, cache).h
+    else:
+        dh = np.empty_like(h)
+        dh[:, -1] = d_last
+        for t in range(T - 1):
+            h_suffix, c = gru_forward(x[:, t + 1:], model.cell, h0=h[:, t])
+            dh_suffix = np.zeros_like(h_suffix)
+            dh_suffix[:, -1] = d_last
+            dh[:, t] = gru_backward(dh_suffix, c).h0
     norms = np.linalg.norm(dh, axis=-1)  # (batch, T)
     if relative:
         norms = norms / np.maximum(norms[:, -1:], 1e-300)
