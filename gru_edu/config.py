@@ -12,10 +12,20 @@ does. Every notebook prints which mode it ran in.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 from pathlib import Path
+from typing import Iterator
 
-__all__ = ["fast_mode", "mode_name", "artifacts_dir", "repo_root", "FAST_ENV"]
+__all__ = [
+    "fast_mode",
+    "mode_name",
+    "artifacts_dir",
+    "repo_root",
+    "quiet_tensorflow",
+    "FAST_ENV",
+]
 
 FAST_ENV = "GRU_EDU_FAST"
 ARCHIVE_ENV = "GRU_EDU_IMDB_ARCHIVE"
@@ -42,3 +52,38 @@ def artifacts_dir() -> Path:
     path = Path(os.environ.get(ARTIFACTS_ENV) or repo_root() / "artifacts")
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+@contextlib.contextmanager
+def _stderr_fd_silenced() -> Iterator[None]:
+    """Send file descriptor 2 to /dev/null: C++ logs bypass ``sys.stderr``."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+def quiet_tensorflow() -> None:
+    """Import TensorFlow without its start-up log lines; call before ``import keras``.
+
+    TensorFlow 2.21 prints oneDNN, CUDA-driver and ``cuInit`` lines from C++
+    while it loads and first looks for devices — before ``TF_CPP_MIN_LOG_LEVEL``
+    takes effect, so in a notebook they show up as red text that looks like an
+    error. Here the import and the device lookup run with the process's
+    stderr silenced; Python exceptions still propagate as usual, and later
+    warnings and errors (``TF_CPP_MIN_LOG_LEVEL=2``) are shown.
+    """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if "tensorflow" in sys.modules:
+        return
+    with _stderr_fd_silenced():
+        import tensorflow as tf
+
+        tf.config.list_physical_devices("GPU")
+        tf.zeros(1)  # the first op initialises the devices (and logs)

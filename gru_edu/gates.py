@@ -44,7 +44,9 @@ from typing import Any, Iterator, Sequence
 
 import numpy as np
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+from . import config  # noqa: E402
+
+config.quiet_tensorflow()  # before keras: no start-up log lines
 
 import keras  # noqa: E402
 

@@ -31,12 +31,13 @@ from typing import Any, Sequence
 
 import numpy as np
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+from . import config  # noqa: E402
+
+config.quiet_tensorflow()  # before keras: no start-up log lines
 
 import keras  # noqa: E402
 from keras import layers  # noqa: E402
 
-from . import config  # noqa: E402
 from .data import Vocabulary, pad_sequences  # noqa: E402
 
 __all__ = [
