@@ -33,7 +33,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -151,6 +150,28 @@ def _deterministic_zip(src: Path, dest: Path) -> None:
     tmp.replace(dest)
 
 
+def _otter_assign(master: Path, result: Path, run_tests: bool, quiet: bool) -> None:
+    """``otter assign --no-pdfs [--no-run-tests] MASTER RESULT``, in this process.
+
+    In-process, so that generating several assignments pays otter's (slow)
+    imports once; its log lines are kept unless something fails.
+    """
+    import contextlib
+    import io
+
+    from otter.assign import main as otter_assign
+
+    out = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+            otter_assign(str(master), str(result), no_pdfs=True,
+                         no_run_tests=not run_tests)
+    except Exception as err:
+        raise RuntimeError(f"otter assign failed for {master.name}:\n{out.getvalue()}") from err
+    if not quiet and run_tests:
+        print(out.getvalue())
+
+
 def generate(name: str, out_dir: Path | str | None = None, run_tests: bool = False,
              quiet: bool = False) -> Generated:
     """Student notebook and autograder for assignment ``name`` (``otter assign``).
@@ -164,15 +185,7 @@ def generate(name: str, out_dir: Path | str | None = None, run_tests: bool = Fal
     final = out / name
     with tempfile.TemporaryDirectory(prefix=f"gru-edu-assign-{name}-") as tmp:
         result = Path(tmp) / "out"
-        cmd = [sys.executable, "-m", "otter", "assign", "--no-pdfs"]
-        if not run_tests:
-            cmd.append("--no-run-tests")
-        cmd += [str(master), str(result)]
-        env = dict(os.environ, PYTHONHASHSEED="0")
-        proc = subprocess.run(cmd, cwd=master.parent, capture_output=True, text=True,
-                              env=env)
-        if proc.returncode != 0:
-            raise RuntimeError(f"otter assign failed for {name}:\n{proc.stdout}\n{proc.stderr}")
+        _otter_assign(master, result, run_tests, quiet)
         zips = sorted((result / "autograder").glob("*.zip"))
         if len(zips) != 1:
             raise RuntimeError(f"expected one autograder zip, found {zips}")
@@ -294,7 +307,11 @@ def _natural(s: str) -> list:
 
 
 def find_submissions(folder: Path) -> list[tuple[str, Path]]:
-    """(student, path) for ``folder/STUDENT.ipynb|zip`` and ``folder/STUDENT/*.ipynb|zip``."""
+    """(student, path) for ``folder/STUDENT.ipynb|zip`` and ``folder/STUDENT/``.
+
+    A student's folder holds a zip, or one notebook, possibly with files it
+    reads (a saved model); such a folder is zipped for grading.
+    """
     folder = Path(folder)
     if folder.is_file():
         return [(folder.stem, folder)]
@@ -305,12 +322,26 @@ def find_submissions(folder: Path) -> list[tuple[str, Path]]:
         if p.is_file() and p.suffix in (".ipynb", ".zip"):
             found.append((p.stem, p))
         elif p.is_dir():
-            inner = sorted(q for q in p.iterdir() if q.suffix in (".zip", ".ipynb"))
+            inner = sorted(q for q in p.iterdir() if not q.name.startswith("."))
             zips = [q for q in inner if q.suffix == ".zip"]
-            pick = zips or inner
-            if pick:
-                found.append((p.name, pick[0]))
+            notebooks = [q for q in inner if q.suffix == ".ipynb"]
+            if zips:
+                found.append((p.name, zips[0]))
+            elif len(notebooks) == 1 and len(inner) > 1:
+                found.append((p.name, p))  # notebook plus files (a saved model): zipped
+            elif notebooks:
+                found.append((p.name, notebooks[0]))
     return found
+
+
+def _zip_folder(folder: Path, dest: Path) -> Path:
+    """The files of a student's folder, at the top level of a zip (as otter expects)."""
+    with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as z:
+        for f in sorted(folder.rglob("*")):
+            rel = f.relative_to(folder)
+            if f.is_file() and not any(part.startswith(".") for part in rel.parts):
+                z.write(f, rel.as_posix())
+    return dest
 
 
 def _grade_one(student: str, path: Path, autograder_zip: Path, work: Path,
@@ -325,6 +356,8 @@ def _grade_one(student: str, path: Path, autograder_zip: Path, work: Path,
            str(path.resolve())]
     start = time.monotonic()
     with open(log, "w") as fh, tempfile.TemporaryDirectory(prefix="gru-edu-grade-") as cwd:
+        if path.is_dir():
+            cmd[-1] = str(_zip_folder(path, Path(cwd) / f"{student}.zip"))
         try:
             proc = subprocess.run(cmd, stdout=fh, stderr=subprocess.STDOUT, timeout=timeout,
                                   cwd=cwd, start_new_session=True)

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import inspect
 import itertools
+import json
 import os
 import signal
 import threading
@@ -1549,9 +1550,8 @@ def check_numerical_gradient(numerical_gradient: Any,
     elif _close(arr, 2 * central, 1e-6, 1e-9):
         fb.add("wrong_step_scale", "Your result is twice the derivative.")
     elif not fb.findings:
-        fb.add("wrong_values", "On f(x) = Σ c x³ your result differs from 3 c x²"
-               f" (relative error {relative_error(arr, exact):.1e}).",
-               title="values differ from the derivative")
+        fb.add("values_differ", "On f(x) = Σ c x³ your result differs from 3 c x²"
+               f" (relative error {relative_error(arr, exact):.1e}).")
     if fb.passed:
         fb.note("Checked on f(x) = Σ c x³ with eps = 1e-3.")
     return fb
@@ -1603,4 +1603,756 @@ def check_relative_error(relative_error_fn: Any,
                + (f"{type(call.error).__name__}" if not call.ok else f"{call.value}") + ".")
     elif float(np.max(value)) != 0.0:
         fb.add("relative_error_formula", "relative_error(zeros, zeros) should be 0.")
+    return fb
+
+
+# ==========================================================================
+# Assignment 2: a Keras GRU classifier for IMDB under stated rules
+# ==========================================================================
+
+MISTAKES.update({
+    "not_a_model": (
+        "build_model does not return a Keras model",
+        "Return the compiled keras.Model (keras.Sequential or keras.Model).",
+    ),
+    "ids_as_numbers": (
+        "word ids fed to the GRU as numbers",
+        "Ids are names, not magnitudes (id 500 is not 'more' than id 50): start"
+        " with keras.layers.Embedding(num_words, dim, mask_zero=True) on inputs"
+        " of shape (maxlen,) integers.",
+    ),
+    "input_shape": (
+        "wrong input shape",
+        "The model reads padded word ids: keras.Input(shape=(maxlen,), dtype='int32').",
+    ),
+    "no_gru": (
+        "no GRU layer",
+        "This assignment is about GRUs: the recurrent layer must be keras.layers.GRU"
+        " (alone or inside Bidirectional).",
+    ),
+    "other_sequence_layer": (
+        "a sequence layer other than GRU",
+        "The rules allow GRU layers only (no LSTM, SimpleRNN, convolution or"
+        " attention); Embedding, Dropout and Dense layers are fine.",
+    ),
+    "no_embedding": (
+        "no Embedding layer",
+        "Turn word ids into learned vectors with keras.layers.Embedding.",
+    ),
+    "no_mask": (
+        "padding not masked",
+        "With padding='post' a review of 80 words is followed by 220 zeros, and"
+        " the GRU's last state is read after them: it has forgotten the review."
+        " Embedding(..., mask_zero=True) makes the GRU skip the padding.",
+    ),
+    "output_not_probability": (
+        "the output is not a probability",
+        "End with Dense(1, activation='sigmoid'): binary cross-entropy and the"
+        " grader (prediction > 0.5 means positive) expect P(positive).",
+    ),
+    "not_compiled": (
+        "the model is not compiled",
+        "Call model.compile(optimizer=..., loss='binary_crossentropy',"
+        " metrics=['accuracy']) inside build_model.",
+    ),
+    "wrong_loss": (
+        "not the binary cross-entropy loss",
+        "Two classes and a sigmoid output: loss='binary_crossentropy'.",
+    ),
+    "over_budget": (
+        "over the parameter budget",
+        "The embedding, num_words × dim, is by far the largest part: fewer words"
+        " (rare words carry little) or shorter vectors. 10,000 words × 32 = 320,000.",
+    ),
+    "does_not_learn": (
+        "the model does not learn",
+        "On a few reviews the training loss should fall fast. Check the learning"
+        " rate (1e-3 is a good start for Adam), the output activation and the loss.",
+    ),
+    "epochs_rule": (
+        "epochs or batch size outside the rules",
+        "Train for at least one and at most the allowed number of epochs, with a"
+        " positive whole batch size.",
+    ),
+    "no_saved_model": (
+        "no saved model",
+        "Run the training cell: it saves the model next to the notebook. Hand in"
+        " the notebook and the model file together (a zip).",
+    ),
+    "no_history": (
+        "no training history saved",
+        "The training cell writes the history file next to the model; run it"
+        " (the grader reads the number of epochs from it).",
+    ),
+    "below_bar": (
+        "test accuracy below the bar",
+        "Compare training and validation accuracy in your history: a large gap"
+        " means overfitting (dropout, fewer epochs), both low means underfitting"
+        " (more units or a longer embedding within the budget, or a different"
+        " learning rate).",
+    ),
+    "reported_accuracy": (
+        "the reported test accuracy is not the model's",
+        "Evaluate the trained model on x_test, y_test (all of them):"
+        " model.evaluate(...) returns [loss, accuracy].",
+    ),
+})
+
+
+@dataclass(frozen=True)
+class ImdbRules:
+    """The rules of assignment 2; :func:`imdb_rules` gives those of the run mode."""
+
+    max_params: int = 400_000
+    max_epochs: int = 3
+    accuracy: float = 0.85
+    partial_accuracy: float = 0.80
+    maxlen: int = 300
+    train_size: int | None = None  # None: all 25,000 training reviews
+    test_size: int | None = None  # None: all 25,000 test reviews
+    fast: bool = False
+
+    def describe(self) -> str:
+        """The rules as a few lines of text, for the notebook to print."""
+        train = f"{self.train_size:,}" if self.train_size else "all 25,000"
+        test = f"{self.test_size:,}" if self.test_size else "all 25,000"
+        lines = [
+            f"parameters:     at most {self.max_params:,}",
+            f"epochs:         at most {self.max_epochs}, on {train} training reviews",
+            f"accuracy bar:   {self.accuracy:.2f} on {test} test reviews"
+            f" (partial credit from {self.partial_accuracy:.2f})",
+            f"input:          word ids padded to maxlen={self.maxlen}, padding='post'",
+        ]
+        if self.fast:
+            lines.append("fast (CI) setting: smaller data, fewer epochs, so the bar is"
+                         f" scaled to {self.accuracy:.2f} (full run: 0.85)")
+        return "\n".join(lines)
+
+
+def imdb_rules() -> ImdbRules:
+    """The rules in the current run mode: full, or the fast CI setting (scaled)."""
+    from .config import fast_mode
+
+    if fast_mode():
+        from .training import FAST_TRAIN_SIZE
+
+        return ImdbRules(max_epochs=2, accuracy=0.60, partial_accuracy=0.55,
+                         train_size=FAST_TRAIN_SIZE, test_size=FAST_TRAIN_SIZE, fast=True)
+    return ImdbRules()
+
+
+def _keras_layers(model: Any) -> list[Any]:
+    """Every layer, nested models and Bidirectional wrappers opened."""
+    import keras
+
+    out = []
+    for layer in model.layers:
+        if isinstance(layer, keras.Model):
+            out += _keras_layers(layer)
+            continue
+        out.append(layer)
+        if isinstance(layer, keras.layers.Bidirectional):
+            out += [layer.forward_layer, layer.backward_layer]
+    return out
+
+
+def _loss_name(loss: Any) -> str:
+    if isinstance(loss, str):
+        return loss
+    name = getattr(loss, "name", None) or getattr(loss, "__name__", None)
+    return str(name or type(loss).__name__).lower()
+
+
+def check_imdb_model(model_or_builder: Any, rules: ImdbRules | None = None,
+                     seconds: float | None = 120.0) -> Feedback:
+    """Does the model (or what ``build_model()`` returns) follow assignment 2's rules?
+
+    Checks, naming what is wrong: a Keras model reading ``(maxlen,)`` word
+    ids, an ``Embedding`` with ``mask_zero=True``, a ``GRU`` and no other
+    sequence layer, a sigmoid probability out, compiled with binary
+    cross-entropy, and at most ``rules.max_params`` parameters.
+    """
+    import keras
+
+    rules = rules or imdb_rules()
+    fb = Feedback("build_model")
+    model = model_or_builder
+    if not isinstance(model, keras.Model):
+        if not _check_defined(fb, model_or_builder, "build_model", 0, "build_model()"):
+            return fb
+        call = _safe_call(model_or_builder, (), seconds)
+        if not call.ok:
+            _report_error(fb, call, "build_model")
+            return fb
+        model = call.value
+    if not isinstance(model, keras.Model):
+        fb.add("not_a_model", f"It returned {type(model).__name__}.")
+        return fb
+    shape = tuple(model.inputs[0].shape)
+    if len(shape) == 3 and shape[-1] == 1:
+        fb.add("ids_as_numbers", f"The input shape is {shape}: one number per step,"
+               " as in the tutorial's seed model.")
+    elif len(shape) != 2 or shape[1] != rules.maxlen:
+        fb.add("input_shape", f"The input shape is {shape}; expected (None, {rules.maxlen}).")
+    layers = _keras_layers(model)
+    grus = [layer for layer in layers if isinstance(layer, keras.layers.GRU)]
+    forbidden = (keras.layers.LSTM, keras.layers.SimpleRNN, keras.layers.Conv1D,
+                 keras.layers.Conv2D, keras.layers.MultiHeadAttention,
+                 keras.layers.Attention)
+    others = [layer for layer in layers if isinstance(layer, forbidden)]
+    if not grus:
+        fb.add("no_gru", "Layers found: " + ", ".join(
+            type(layer).__name__ for layer in layers) + ".")
+    if others:
+        fb.add("other_sequence_layer", "Found: " + ", ".join(
+            f"{layer.name} ({type(layer).__name__})" for layer in others) + ".")
+    embeddings = [layer for layer in layers if isinstance(layer, keras.layers.Embedding)]
+    if not embeddings and "ids_as_numbers" not in fb.mistakes:
+        fb.add("no_embedding")
+    elif embeddings and not embeddings[0].mask_zero:
+        fb.add("no_mask", f"{embeddings[0].name} has mask_zero=False.")
+    out_shape = tuple(model.outputs[0].shape)
+    last = layers[-1] if layers else None
+    act = getattr(getattr(last, "activation", None), "__name__", "")
+    if out_shape[-1:] != (1,) or act != "sigmoid":
+        fb.add("output_not_probability", f"The output has shape {out_shape} and the"
+               f" last layer's activation is {act or 'none'}.")
+    loss = getattr(model, "loss", None)
+    if not getattr(model, "compiled", False) or loss is None:
+        fb.add("not_compiled")
+    elif "binary_crossentropy" not in _loss_name(loss).replace(" ", "_"):
+        fb.add("wrong_loss", f"The loss is {_loss_name(loss)!r}.")
+    n = int(model.count_params())
+    if n > rules.max_params:
+        parts = sorted(((int(layer.count_params()), layer.name) for layer in model.layers
+                        if layer.count_params()), reverse=True)
+        top = ", ".join(f"{name} {count:,}" for count, name in parts[:3])
+        fb.add("over_budget", f"{n:,} parameters for a budget of {rules.max_params:,}"
+               f" ({top}).")
+    if fb.passed:
+        fb.note(f"{n:,} parameters (budget {rules.max_params:,}); GRU layer(s): "
+                + ", ".join(f"{g.name} ({g.units} units)" for g in grus) + ".")
+    return fb
+
+
+def _imdb_slice(num_words: int, maxlen: int, split: str, size: int | None
+                ) -> tuple[np.ndarray, np.ndarray]:
+    from .data import load_imdb
+
+    (x_train, y_train), (x_test, y_test) = load_imdb(
+        num_words=num_words, maxlen=maxlen, padding="post", progress=False)
+    x, y = (x_train, y_train) if split == "train" else (x_test, y_test)
+    return (x, y) if size is None else (x[:size], y[:size])
+
+
+def _embedding_words(model: Any, default: int = 30000) -> int:
+    import keras
+
+    for layer in _keras_layers(model):
+        if isinstance(layer, keras.layers.Embedding):
+            return int(layer.input_dim)
+    return default
+
+
+def check_imdb_learns(build_model: Any, rules: ImdbRules | None = None,
+                      seconds: float | None = 300.0) -> Feedback:
+    """A fresh ``build_model()`` must fit 128 training reviews quickly.
+
+    20 epochs of 4 batches; the training loss must fall to half its first
+    value. A model with a tiny learning rate, a wrong output or loss fails.
+    """
+    import keras
+
+    rules = rules or imdb_rules()
+    fb = check_imdb_model(build_model, rules, seconds)
+    fb.what = "build_model (learning)"
+    if not fb.passed:
+        return fb
+
+    def run() -> tuple[float, float]:
+        keras.utils.set_random_seed(0)
+        model = build_model()
+        x, y = _imdb_slice(_embedding_words(model), rules.maxlen, "train", 128)
+        hist = model.fit(x, y, epochs=20, batch_size=32, verbose=0)
+        loss = hist.history["loss"]
+        return float(loss[0]), float(min(loss))
+
+    call = _safe_call(run, (), seconds)
+    if not call.ok:
+        _report_error(fb, call, "training build_model() on 128 reviews")
+        return fb
+    first, best = call.value
+    if not best < 0.5 * first:
+        fb.add("does_not_learn", f"On 128 training reviews the loss went from {first:.3f}"
+               f" to at best {best:.3f} in 20 epochs (expected below {0.5 * first:.3f}).")
+    else:
+        fb.note(f"On 128 reviews the loss fell from {first:.3f} to {best:.3f}.")
+    return fb
+
+
+def check_imdb_training(epochs: Any, batch_size: Any, rules: ImdbRules | None = None
+                        ) -> Feedback:
+    """``EPOCHS`` and ``BATCH_SIZE`` within the rules."""
+    rules = rules or imdb_rules()
+    fb = Feedback("EPOCHS and BATCH_SIZE")
+    ok_int = lambda v: isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+    if not ok_int(epochs) or not 1 <= epochs <= rules.max_epochs:
+        fb.add("epochs_rule", f"EPOCHS = {epochs!r}; allowed: 1 to {rules.max_epochs}.")
+    if not ok_int(batch_size) or batch_size < 1:
+        fb.add("epochs_rule", f"BATCH_SIZE = {batch_size!r}; a positive whole number.")
+    return fb
+
+
+_EVALUATIONS: dict[tuple, float] = {}
+
+
+def evaluate_saved_model(model_file: str | os.PathLike, rules: ImdbRules | None = None
+                         ) -> float:
+    """Accuracy of a saved model on the test reviews of the rules (cached per file)."""
+    import keras
+
+    rules = rules or imdb_rules()
+    path = Path(model_file)
+    key = (str(path.resolve()), path.stat().st_mtime_ns, rules.test_size)
+    if key not in _EVALUATIONS:
+        model = keras.saving.load_model(path)
+        x, y = _imdb_slice(_embedding_words(model), rules.maxlen, "test", rules.test_size)
+        prob = np.asarray(model.predict(x, batch_size=500, verbose=0)).reshape(-1)
+        _EVALUATIONS[key] = float(np.mean((prob > 0.5) == (y == 1)))
+    return _EVALUATIONS[key]
+
+
+def check_imdb_saved_model(model_file: str | os.PathLike, history_file: str | os.PathLike,
+                           min_accuracy: float | None = None,
+                           rules: ImdbRules | None = None,
+                           seconds: float | None = 900.0) -> Feedback:
+    """The saved model: it loads, follows the rules, and (with ``min_accuracy``) is accurate.
+
+    The grader evaluates the file itself on the test reviews; numbers printed
+    in the notebook are not used.
+    """
+    import keras
+
+    rules = rules or imdb_rules()
+    fb = Feedback(f"saved model {Path(model_file).name}")
+    path = Path(model_file)
+    if not path.exists():
+        fb.add("no_saved_model", f"{path} does not exist (working folder: {Path.cwd()}).")
+        return fb
+    call = _safe_call(keras.saving.load_model, (path,), seconds)
+    if not call.ok:
+        _report_error(fb, call, f"loading {path.name}")
+        return fb
+    rules_fb = check_imdb_model(call.value, rules)
+    fb.findings += rules_fb.findings
+    fb.passed = fb.passed and rules_fb.passed
+    hist_path = Path(history_file)
+    if not hist_path.exists():
+        fb.add("no_history", f"{hist_path} does not exist.")
+    else:
+        try:
+            history = json.loads(hist_path.read_text())
+            epochs = len(history["loss"])
+        except (ValueError, KeyError, TypeError) as err:
+            fb.add("no_history", f"{hist_path} is not a training history ({err}).")
+        else:
+            if epochs > rules.max_epochs:
+                fb.add("epochs_rule", f"The history has {epochs} epochs; at most"
+                       f" {rules.max_epochs} are allowed.")
+    if min_accuracy is None or not fb.passed:
+        return fb
+    call = _safe_call(evaluate_saved_model, (path, rules), seconds)
+    if not call.ok:
+        _report_error(fb, call, "evaluating the saved model")
+        return fb
+    acc = call.value
+    n = rules.test_size or 25000
+    if acc < min_accuracy:
+        detail = f"Accuracy {acc:.4f} on {n:,} test reviews; needed: {min_accuracy:.2f}."
+        try:
+            history = json.loads(hist_path.read_text())
+            train_acc = history["accuracy"][-1]
+            val = history.get("val_accuracy")
+            detail += f" Last training accuracy: {train_acc:.3f}"
+            detail += f", validation: {val[-1]:.3f}." if val else "."
+        except (ValueError, KeyError, TypeError, IndexError, OSError):
+            pass
+        fb.add("below_bar", detail)
+    else:
+        fb.note(f"Accuracy {acc:.4f} on {n:,} test reviews (needed {min_accuracy:.2f}).")
+    return fb
+
+
+def check_reported_accuracy(test_accuracy: Any, model_file: str | os.PathLike,
+                            rules: ImdbRules | None = None, tol: float = 0.005) -> Feedback:
+    """The learner's ``test_accuracy`` against the grader's evaluation of the file."""
+    rules = rules or imdb_rules()
+    fb = Feedback("test_accuracy")
+    try:
+        value = float(test_accuracy)
+    except (TypeError, ValueError):
+        fb.add("reported_accuracy", f"test_accuracy is {test_accuracy!r}, not a number.")
+        return fb
+    path = Path(model_file)
+    if not path.exists():
+        fb.add("no_saved_model", f"{path} does not exist.")
+        return fb
+    acc = evaluate_saved_model(path, rules)
+    if abs(value - acc) > tol:
+        fb.add("reported_accuracy", f"You report {value:.4f}; the saved model scores"
+               f" {acc:.4f} on the {rules.test_size or 25000:,} test reviews.")
+    return fb
+
+
+# ==========================================================================
+# Assignment 3: reading the gates of a trained model
+# ==========================================================================
+
+MISTAKES.update({
+    "padding_counted": (
+        "padding steps counted",
+        "Steps with id 0 are padding: the GRU skips them (the state is carried)."
+        " Keep only steps with id > 1.",
+    ),
+    "start_counted": (
+        "the start marker counted as a word",
+        "Id 1 is the <start> marker every review begins with, not a word: keep"
+        " steps with id > 1.",
+    ),
+    "baseline_includes_cue": (
+        "the baseline includes the cue words",
+        "Compare cue steps with the OTHER word steps (cue steps excluded), not"
+        " with all steps.",
+    ),
+    "sign_reversed": (
+        "the difference is the wrong way round",
+        "Cue minus the rest: a negative value means the update gate z drops"
+        " (the unit opens to the new word) at the cue.",
+    ),
+    "mean_of_means": (
+        "a mean of per-review means",
+        "Pool the steps: average over every cue step of every review at once,"
+        " so a review with 5 cues weighs more than one with 1.",
+    ),
+    "not_pooled_sd": (
+        "not the pooled standard deviation",
+        "Cohen's d divides by sqrt(((n1-1) s1² + (n2-1) s2²) / (n1 + n2 - 2)),"
+        " with s² the sample variances (ddof=1).",
+    ),
+    "population_variance": (
+        "population instead of sample variances",
+        "Use np.var(..., ddof=1) (or np.std(..., ddof=1)) in the pooled deviation.",
+    ),
+    "off_by_one": (
+        "off by one step",
+        "Step 0 reads the <start> marker, so the k-th word of the text is read at"
+        " step k + 1: use the trace's own words list to find the step.",
+    ),
+    "not_sorted_by_size": (
+        "units not ranked by the size of the reaction",
+        "Rank by |reaction| (np.argsort(-np.abs(reaction))): a strong negative"
+        " reaction counts as much as a strong positive one.",
+    ),
+    "values_differ": (
+        "values differ from the expected ones",
+        "Work through a tiny example by hand and compare each intermediate"
+        " array with the definition given above the question.",
+    ),
+    "wrong_quantity": (
+        "the value differs from the one computed on the model",
+        "Recompute it with your (checked) functions on z_all and ids_all.",
+    ),
+})
+
+
+def _cue_mask(ids: np.ndarray, cue_ids: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+    from .data import START
+
+    words = ids > START
+    cue = words & np.isin(ids, np.asarray(list(cue_ids), dtype=ids.dtype))
+    return cue, words & ~cue
+
+
+def gate_reaction_reference(z: np.ndarray, ids: np.ndarray, cue_ids: Sequence[int]
+                            ) -> np.ndarray:
+    """Mean ``z`` at cue-word steps minus mean ``z`` at the other word steps, ``(units,)``.
+
+    Word steps are those with id > 1 (no padding, no start marker); all
+    reviews' steps are pooled.
+    """
+    z, ids = np.asarray(z, dtype=np.float64), np.asarray(ids)
+    cue, other = _cue_mask(ids, cue_ids)
+    return z[cue].mean(axis=0) - z[other].mean(axis=0)
+
+
+def effect_size_reference(z: np.ndarray, ids: np.ndarray, cue_ids: Sequence[int],
+                          unit: int) -> float:
+    """Cohen's d of unit ``unit``'s ``z`` at cue steps against the other word steps."""
+    z, ids = np.asarray(z, dtype=np.float64), np.asarray(ids)
+    cue, other = _cue_mask(ids, cue_ids)
+    a, b = z[cue][:, unit], z[other][:, unit]
+    na, nb = len(a), len(b)
+    pooled = np.sqrt(((na - 1) * a.var(ddof=1) + (nb - 1) * b.var(ddof=1)) / (na + nb - 2))
+    return float((a.mean() - b.mean()) / pooled)
+
+
+def strongest_units_reference(reaction: np.ndarray, k: int = 3) -> list[int]:
+    """The ``k`` units with the largest ``|reaction|``, largest first."""
+    reaction = np.asarray(reaction, dtype=np.float64)
+    return [int(i) for i in np.argsort(-np.abs(reaction), kind="stable")[:k]]
+
+
+def _gate_probe(seed: int = 0) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """Synthetic z and ids with padding, start markers and uneven cue counts."""
+    rng = np.random.default_rng(seed)
+    batch, time, units = 4, 12, 5
+    z = rng.uniform(0.05, 0.95, (batch, time, units))
+    ids = rng.integers(4, 30, (batch, time))
+    ids[:, 0] = 1
+    for b, length in enumerate((12, 9, 6, 10)):
+        ids[b, length:] = 0
+    ids[0, [2, 5, 7, 9]] = 7
+    ids[1, 3] = 11
+    ids[2, 4] = 7
+    ids[3, [1, 2]] = 11
+    return z, ids, [7, 11]
+
+
+def check_gate_reaction(gate_reaction: Any, seed: int = 0,
+                        seconds: float | None = DEFAULT_SECONDS) -> Feedback:
+    """Check ``gate_reaction(z, ids, cue_ids) -> (units,)`` on arrays with a known answer."""
+    from .data import START
+
+    fb = Feedback("gate_reaction")
+    if not _check_defined(fb, gate_reaction, "gate_reaction", 3,
+                          "gate_reaction(z, ids, cue_ids)"):
+        return fb
+    z, ids, cues = _gate_probe(seed)
+    call = _safe_call(gate_reaction, (z.copy(), ids.copy(), list(cues)), seconds)
+    if not call.ok:
+        _report_error(fb, call, "gate_reaction")
+        return fb
+    arr = _as_array(call.value)
+    want = gate_reaction_reference(z, ids, cues)
+    if arr is None or arr.shape != want.shape:
+        got = None if arr is None else arr.shape
+        fb.add("output_shape", f"Returned shape {got}; expected (units,) = {want.shape}.")
+        return fb
+    if _close(arr, want, 1e-7, 1e-9):
+        return fb
+    cue, other = _cue_mask(ids, cues)
+    in_cue = np.isin(ids, cues)
+    hyps = [
+        ("padding_counted", z[in_cue].mean(0) - z[~in_cue & (ids != START)].mean(0)),
+        ("padding_counted", z[in_cue].mean(0) - z[~in_cue].mean(0)),
+        ("start_counted", z[cue].mean(0) - z[~in_cue & (ids > 0)].mean(0)),
+        ("baseline_includes_cue", z[cue].mean(0) - z[cue | other].mean(0)),
+        ("sign_reversed", -want),
+    ]
+    per_review = [z[b][cue[b]].mean(0) - z[b][other[b]].mean(0) for b in range(len(z))]
+    hyps.append(("mean_of_means", np.mean(per_review, axis=0)))
+    hyps.append(("mean_of_means", np.mean([z[b][cue[b]].mean(0) for b in range(len(z))], 0)
+                 - np.mean([z[b][other[b]].mean(0) for b in range(len(z))], 0)))
+    for mistake, value in hyps:
+        if _close(arr, value, 1e-7, 1e-9):
+            fb.add(mistake, "Your result equals the reaction computed that way.")
+            return fb
+    fb.add("values_differ", f"Largest difference from the expected reaction:"
+           f" {float(np.max(np.abs(arr - want))):.3g}.")
+    return fb
+
+
+def check_effect_size(effect_size: Any, seed: int = 1,
+                      seconds: float | None = DEFAULT_SECONDS) -> Feedback:
+    """Check ``effect_size(z, ids, cue_ids, unit) -> float`` (Cohen's d, pooled)."""
+    fb = Feedback("effect_size")
+    if not _check_defined(fb, effect_size, "effect_size", 4,
+                          "effect_size(z, ids, cue_ids, unit)"):
+        return fb
+    z, ids, cues = _gate_probe(seed)
+    for unit in (0, 3):
+        call = _safe_call(effect_size, (z.copy(), ids.copy(), list(cues), unit), seconds)
+        if not call.ok:
+            _report_error(fb, call, "effect_size")
+            return fb
+        want = effect_size_reference(z, ids, cues, unit)
+        try:
+            got = float(np.asarray(call.value, dtype=np.float64))
+        except (TypeError, ValueError):
+            fb.add("output_shape", f"Returned {type(call.value).__name__}"
+                   f" {np.shape(call.value)}; expected one number.")
+            return fb
+        if np.isclose(got, want, rtol=1e-7, atol=1e-12):
+            continue
+        cue, other = _cue_mask(ids, cues)
+        a, b = z[cue][:, unit], z[other][:, unit]
+        na, nb = len(a), len(b)
+        diff = a.mean() - b.mean()
+        pooled0 = np.sqrt((na * a.var() + nb * b.var()) / (na + nb))
+        pooled0b = np.sqrt(((na - 1) * a.var() + (nb - 1) * b.var()) / (na + nb - 2))
+        hyps = [
+            ("sign_reversed", -want),
+            ("population_variance", diff / pooled0),
+            ("population_variance", diff / pooled0b),
+            ("not_pooled_sd", diff / np.concatenate([a, b]).std(ddof=1)),
+            ("not_pooled_sd", diff / np.concatenate([a, b]).std()),
+            ("not_pooled_sd", diff / np.sqrt((a.var(ddof=1) + b.var(ddof=1)) / 2)),
+            ("not_pooled_sd", diff / np.sqrt((a.var() + b.var()) / 2)),
+            ("not_pooled_sd", diff / b.std(ddof=1)),
+        ]
+        for mistake, value in hyps:
+            if np.isclose(got, value, rtol=1e-7, atol=1e-12):
+                fb.add(mistake, f"For unit {unit} you got {got:.4f}; expected {want:.4f}.")
+                return fb
+        fb.add("values_differ", f"For unit {unit} you got {got:.4f}; expected {want:.4f}.")
+        return fb
+    return fb
+
+
+def check_strongest_units(strongest_units: Any, seed: int | None = None,
+                          seconds: float | None = DEFAULT_SECONDS) -> Feedback:
+    """Check ``strongest_units(reaction, k)``: k unit indices, largest |reaction| first."""
+    fb = Feedback("strongest_units")
+    if not _check_defined(fb, strongest_units, "strongest_units", 2,
+                          "strongest_units(reaction, k=3)"):
+        return fb
+    reaction = np.array([0.02, -0.31, 0.12, 0.25, -0.05, 0.4, -0.18])
+    if seed is not None:
+        reaction = np.random.default_rng(seed).normal(0, 0.2, 9)
+    for k in (3, 1):
+        call = _safe_call(strongest_units, (reaction.copy(), k), seconds)
+        if not call.ok:
+            _report_error(fb, call, "strongest_units")
+            return fb
+        want = strongest_units_reference(reaction, k)
+        try:
+            got = [int(i) for i in np.asarray(call.value).reshape(-1)]
+        except (TypeError, ValueError):
+            fb.add("output_shape", f"Returned {call.value!r}; expected {k} unit indices.")
+            return fb
+        if got == want:
+            continue
+        if got == [int(i) for i in np.argsort(-reaction)[:k]]:
+            fb.add("not_sorted_by_size", "Your ranking uses the signed reaction.")
+        elif sorted(got) == sorted(want):
+            fb.add("not_sorted_by_size", f"The right units in the wrong order: {got},"
+                   f" expected {want}.")
+        elif len(got) != k:
+            fb.add("output_shape", f"Returned {len(got)} units for k={k}.")
+        else:
+            fb.add("values_differ", f"Returned {got} for k={k}; expected {want}.")
+        return fb
+    return fb
+
+
+def check_z_at_word(z_at_word: Any, text_trace: Any, word: str,
+                    seconds: float | None = DEFAULT_SECONDS) -> Feedback:
+    """Check ``z_at_word(text_trace, word) -> (units,)``: z at the first step reading ``word``."""
+    fb = Feedback("z_at_word")
+    if not _check_defined(fb, z_at_word, "z_at_word", 2, "z_at_word(text_trace, word)"):
+        return fb
+    call = _safe_call(z_at_word, (text_trace, word), seconds)
+    if not call.ok:
+        _report_error(fb, call, "z_at_word")
+        return fb
+    z = text_trace.trace.z[0]
+    steps = [t for t, w in enumerate(text_trace.words) if w == word]
+    if not steps:
+        raise ValueError(f"{word!r} is not read in this review")
+    want = z[steps[0]]
+    arr = _as_array(call.value)
+    if arr is None or arr.shape != want.shape:
+        got = None if arr is None else arr.shape
+        fb.add("output_shape", f"Returned shape {got}; expected (units,) = {want.shape}.")
+        return fb
+    if _close(arr, want, 1e-7, 1e-9):
+        return fb
+    t = steps[0]
+    for dt in (-1, 1):
+        if 0 <= t + dt < len(z) and _close(arr, z[t + dt], 1e-7, 1e-9):
+            fb.add("off_by_one", f"Your values are z at step {t + dt}; {word!r} is read at"
+                   f" step {t}.")
+            return fb
+    fb.add("values_differ", f"Largest difference from z at step {t}:"
+           f" {float(np.max(np.abs(arr - want))):.3g}.")
+    return fb
+
+
+def check_quantity(name: str, value: Any, expected: Any, tol: float = 1e-6) -> Feedback:
+    """A number, array or list the learner computed on the model, against the right answer."""
+    fb = Feedback(name)
+    try:
+        got = np.asarray(value, dtype=np.float64)
+        want = np.asarray(expected, dtype=np.float64)
+    except (TypeError, ValueError):
+        fb.add("wrong_quantity", f"{name} is {value!r}.")
+        return fb
+    if got.shape != want.shape:
+        fb.add("output_shape", f"{name} has shape {got.shape}; expected {want.shape}.")
+    elif not np.allclose(got, want, rtol=tol, atol=tol):
+        shown = np.array2string(want, precision=4, threshold=8)
+        fb.add("wrong_quantity", f"{name} differs from the value on the model: expected"
+               f" {shown} (largest difference {float(np.max(np.abs(got - want))):.3g}).")
+    return fb
+
+
+_Z_CACHE: dict[tuple, np.ndarray] = {}
+
+
+def trace_z(trained: Any, ids: np.ndarray, batch_size: int = 100) -> np.ndarray:
+    """Update gate ``z`` of the first GRU layer for every review, ``(n, time, units)``.
+
+    :func:`gru_edu.gates.trace` in batches (each checked against Keras),
+    keeping only ``z``; cached per model and ids, so the tests do not trace
+    twice.
+    """
+    from . import gates
+
+    ids = np.asarray(ids)
+    model = getattr(trained, "model", trained)
+    key = (id(model), ids.shape, hash(ids.tobytes()))
+    if key not in _Z_CACHE:
+        parts = [gates.trace(model, ids[i:i + batch_size])[0].z
+                 for i in range(0, len(ids), batch_size)]
+        _Z_CACHE.clear()
+        _Z_CACHE[key] = np.concatenate(parts)
+    return _Z_CACHE[key]
+
+
+def check_gate_findings(trained: Any, ids_all: np.ndarray, cue_sets: dict[str, Any],
+                        answers: dict[str, Any]) -> Feedback:
+    """The learner's quantities on the model against the ones recomputed from it.
+
+    ``cue_sets`` maps ``"negation"``, ``"contrast"``, ``"control"`` to word
+    ids; ``answers`` holds the learner's ``negation_reaction``,
+    ``contrast_reaction``, ``top_negation_units``, ``top_contrast_units``,
+    ``negation_effect`` and ``control_effect``. The right values are
+    computed here, on the same model and reviews, with the gates replayed by
+    :mod:`gru_edu.gates`.
+    """
+    fb = Feedback("findings on the model")
+    z = trace_z(trained, ids_all)
+    ids = np.asarray(ids_all)
+    neg = gate_reaction_reference(z, ids, cue_sets["negation"])
+    con = gate_reaction_reference(z, ids, cue_sets["contrast"])
+    top_neg = strongest_units_reference(neg, 3)
+    top_con = strongest_units_reference(con, 3)
+    expected = {
+        "negation_reaction": neg,
+        "contrast_reaction": con,
+        "top_negation_units": top_neg,
+        "top_contrast_units": top_con,
+        "negation_effect": effect_size_reference(z, ids, cue_sets["negation"], top_neg[0]),
+        "control_effect": effect_size_reference(z, ids, cue_sets["control"], top_neg[0]),
+    }
+    for name, want in expected.items():
+        if name not in answers:
+            continue
+        got = answers[name]
+        if got is None or got is Ellipsis:
+            fb.add("not_implemented", f"{name} is not computed yet.", title=f"{name} missing")
+            continue
+        sub = check_quantity(name, got, want, tol=1e-6)
+        fb.findings += sub.findings
+        fb.passed = fb.passed and sub.passed
     return fb

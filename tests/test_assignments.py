@@ -15,6 +15,7 @@ import re
 import shutil
 import threading
 import time
+import zipfile
 from pathlib import Path
 
 import nbformat
@@ -24,6 +25,8 @@ import pytest
 from gru_edu import assign, checks
 
 A1 = "a1_gru_from_scratch"
+A2 = "a2_imdb_gru"
+A3 = "a3_reading_the_gates"
 MASTER = assign.assignments_dir() / A1 / f"{A1}.ipynb"
 
 
@@ -255,13 +258,19 @@ def test_time_limit_stops_an_infinite_loop_in_main_and_other_threads():
 # ---------------------------------------------------------------- part 2
 
 @pytest.fixture(scope="module")
-def generated(tmp_path_factory):
+def generated_all(tmp_path_factory):
     out = tmp_path_factory.mktemp("dist")
-    return assign.generate(A1, out, quiet=True)
+    return {name: assign.generate(name, out, quiet=True) for name in assign.masters()}
+
+
+@pytest.fixture(scope="module")
+def generated(generated_all):
+    return generated_all[A1]
 
 
 def test_every_assignment_is_found():
-    assert A1 in assign.masters()
+    assert {A1, A2, A3} <= set(assign.masters())
+    assert assign.questions_of(assign.masters()[A2]) == {"q1": 3, "q2": 1, "q3": 5, "q4": 1}
 
 
 def test_student_version_has_stubs_and_no_hidden_tests(generated):
@@ -277,10 +286,14 @@ def test_student_version_has_stubs_and_no_hidden_tests(generated):
     assert all("hidden=False" in t for t in tests.values())
 
 
-def test_generation_is_reproducible(generated, tmp_path):
-    again = assign.generate(A1, tmp_path, quiet=True)
-    assert again.student_notebook.read_bytes() == generated.student_notebook.read_bytes()
-    assert again.autograder_zip.read_bytes() == generated.autograder_zip.read_bytes()
+@pytest.mark.parametrize("name", [A1, A2, A3])
+def test_generation_is_reproducible(generated_all, tmp_path, name):
+    first = generated_all[name]
+    again = assign.generate(name, tmp_path, quiet=True)
+    assert again.student_notebook.read_bytes() == first.student_notebook.read_bytes()
+    assert again.autograder_zip.read_bytes() == first.autograder_zip.read_bytes()
+    student = json.loads(first.student_notebook.read_text())
+    assert not any("hidden=True" in t for t in student["metadata"]["otter"]["tests"].values())
 
 
 def test_student_version_runs_top_to_bottom(generated, tmp_path):
@@ -342,3 +355,151 @@ def test_grading_a_folder(generated, tmp_path, monkeypatch):
     assert "infinite loop" in feedback
     assert (out / "scores.csv").read_text().splitlines()[0].startswith("student,q1,q2,q3,q4")
     assert "total (13)" in grades.table()
+
+
+# ---------------------------------------------------------------- assignment 3 checks
+
+def _gr(ids_rule="words", baseline="other", sign=1, pooled=True):
+    """A learner's gate_reaction with one of the usual slips."""
+    def gate_reaction(z, ids, cue_ids):
+        keep = {"words": ids > 1, "with_start": ids > 0, "all": ids >= 0}[ids_rule]
+        cue = keep & np.isin(ids, cue_ids)
+        rest = keep & ~cue if baseline == "other" else keep
+        if not pooled:
+            per = [z[b][cue[b]].mean(0) - z[b][rest[b]].mean(0) for b in range(len(z))]
+            return sign * np.mean(per, axis=0)
+        return sign * (z[cue].mean(0) - z[rest].mean(0))
+    return gate_reaction
+
+
+@pytest.mark.parametrize("learner_fn, mistake", [
+    (_gr(), None),
+    (_gr(ids_rule="all"), "padding_counted"),
+    (_gr(ids_rule="with_start"), "start_counted"),
+    (_gr(baseline="all"), "baseline_includes_cue"),
+    (_gr(sign=-1), "sign_reversed"),
+    (_gr(pooled=False), "mean_of_means"),
+])
+def test_gate_reaction_slips_are_named(learner_fn, mistake):
+    fb = checks.check_gate_reaction(learner_fn)
+    assert fb.mistakes == ([mistake] if mistake else []), str(fb)
+
+
+def test_effect_size_and_ranking_slips_are_named():
+    def d(z, ids, cue_ids, unit, ddof=1):
+        words = ids > 1
+        cue = words & np.isin(ids, cue_ids)
+        a, b = z[cue][:, unit], z[words & ~cue][:, unit]
+        pooled = ((len(a) - 1) * a.var(ddof=ddof) + (len(b) - 1) * b.var(ddof=ddof))
+        return (a.mean() - b.mean()) / np.sqrt(pooled / (len(a) + len(b) - 2))
+
+    assert checks.check_effect_size(d).passed
+    assert checks.check_effect_size(
+        lambda *a: d(*a, ddof=0)).mistakes == ["population_variance"]
+    assert checks.check_strongest_units(
+        lambda r, k=3: list(np.argsort(-np.abs(r))[:k])).passed
+    assert checks.check_strongest_units(
+        lambda r, k=3: list(np.argsort(-r)[:k])).mistakes == ["not_sorted_by_size"]
+
+
+def test_z_at_word_off_by_one_is_named():
+    from types import SimpleNamespace
+
+    z = np.random.default_rng(0).uniform(size=(1, 6, 4))
+    trace = SimpleNamespace(words=["<start>", "not", "bad", "at", "all", "<pad>"],
+                            trace=SimpleNamespace(z=z))
+    tokens = ["not", "bad", "at", "all"]
+    assert checks.check_z_at_word(
+        lambda t, w: t.trace.z[0, t.words.index(w)], trace, "bad").passed
+    assert checks.check_z_at_word(
+        lambda t, w: t.trace.z[0, tokens.index(w)], trace, "bad").mistakes == ["off_by_one"]
+
+
+# ---------------------------------------------------------------- assignment 2 checks
+
+def test_imdb_model_rules_name_each_mistake():
+    keras = pytest.importorskip("keras")
+    from gru_edu.models import build_classifier, seed_model
+
+    rules = checks.ImdbRules()
+    assert checks.check_imdb_model(lambda: build_classifier(num_words=10000), rules).passed
+
+    def model(mask=True, out="sigmoid", loss="binary_crossentropy", compile_=True,
+              words=10000, layer=None):
+        m = keras.Sequential([keras.Input((300,), dtype="int32"),
+                              keras.layers.Embedding(words, 16, mask_zero=mask),
+                              layer or keras.layers.GRU(8),
+                              keras.layers.Dense(1, activation=out)])
+        if compile_:
+            m.compile("adam", loss)
+        return m
+
+    cases = {
+        "over_budget": lambda: model(words=30000),
+        "no_mask": lambda: model(mask=False),
+        "output_not_probability": lambda: model(out=None),
+        "wrong_loss": lambda: model(loss="mse"),
+        "not_compiled": lambda: model(compile_=False),
+        "other_sequence_layer": lambda: model(layer=keras.layers.LSTM(8)),
+        "ids_as_numbers": seed_model,
+    }
+    for mistake, build in cases.items():
+        fb = checks.check_imdb_model(build, rules)
+        assert mistake in fb.mistakes, (mistake, str(fb))
+    assert "no_gru" in checks.check_imdb_model(cases["other_sequence_layer"], rules).mistakes
+
+
+def test_imdb_schedule_and_missing_model_are_named(tmp_path):
+    rules = checks.ImdbRules()
+    assert checks.check_imdb_training(2, 32, rules).passed
+    assert checks.check_imdb_training(5, 32, rules).mistakes == ["epochs_rule"]
+    assert checks.check_imdb_training(..., ..., rules).mistakes == ["epochs_rule"] * 2
+    fb = checks.check_imdb_saved_model(tmp_path / "none.keras", tmp_path / "h.json",
+                                       min_accuracy=0.85, rules=rules)
+    assert fb.mistakes == ["no_saved_model"]
+
+
+# ---------------------------------------------------------------- assignments 2, 3 end to end
+
+@pytest.fixture
+def untrained_model_artifacts(tmp_path, monkeypatch):
+    """An untrained GRU where assignment 3 looks for notebook 03's model.
+
+    The data cache of the session is reused (linked), so nothing is re-read.
+    """
+    from gru_edu import config
+    from gru_edu.data import load_vocabulary
+    from gru_edu.models import TrainedModel, build_classifier, default_model_dir
+
+    cache = config.artifacts_dir() / "cache"
+    load_vocabulary(num_words=30000, progress=False)  # builds the cache if needed
+    art = tmp_path / "artifacts"
+    art.mkdir()
+    (art / "cache").symlink_to(cache, target_is_directory=True)
+    monkeypatch.setenv("GRU_EDU_ARTIFACTS", str(art))
+    vocab = load_vocabulary(num_words=30000, progress=False)
+    TrainedModel(build_classifier(num_words=30000), vocab, 300,
+                 meta={"mode": "untrained (test)", "test_accuracy": 0.5}
+                 ).save(default_model_dir("gru"))
+    return art
+
+
+@pytest.mark.parametrize("name, points", [(A2, 10), (A3, 13)])
+def test_student_version_runs_without_error_and_scores_zero(
+        name, points, generated_all, untrained_model_artifacts, tmp_path, monkeypatch):
+    from otter.execute import grade_notebook
+
+    monkeypatch.setenv("GRU_EDU_FAST", "1")
+    gen = generated_all[name]
+    work = tmp_path / "work"
+    shutil.copytree(gen.student_dir, work)
+    with zipfile.ZipFile(gen.autograder_zip) as z:
+        z.extractall(work / "ag")
+    monkeypatch.chdir(work)
+    # ignore_errors=False: any cell that raises fails this test
+    results = grade_notebook(
+        str(work / f"{name}.ipynb"),
+        tests_glob=sorted(str(p) for p in (work / "ag" / "tests").glob("*.py")),
+        cwd=str(work), test_dir=str(work / "ag" / "tests"), ignore_errors=False)
+    assert results.possible == points
+    assert results.total == 0
