@@ -1,0 +1,142 @@
+"""How fast does the gate explorer redraw? Prints numbers; asserts nothing.
+
+    python benchmarks/bench_gate_explorer.py                     # saved model
+    python benchmarks/bench_gate_explorer.py --model PATH --reviews 200
+
+Uses the GRU bundle saved by notebook 03 / ``python -m gru_edu train``
+(``models.default_model_dir("gru")`` or ``--model``); without one, a
+Keras-initialised Embedding(30000, 32) → GRU(32) → Dense(1) with a made-up
+vocabulary (speed does not depend on training). Reviews: the first
+``--reviews`` IMDB test reviews if the archive is found, else random ids.
+
+Each move sets a control's ``.value`` the way the front end does and times
+the whole callback: reading the controls, the cached trace, moving the
+artists, rendering and PNG-encoding the image the browser receives (inline
+backend). The time the browser takes to show it is not included.
+
+* ``step`` / ``unit``: slider moves inside one page of words (blitting: the
+  figure without the moving artists is reused);
+* ``page``: a step move that scrolls the words (full render);
+* ``sort``: a new unit order (full render);
+* ``review (new)`` / ``review (cached)``: another review, traced for the
+  first time (Keras pass + NumPy replay + full render) or again;
+* ``unit words``: the unit slider of the unit-words explorer.
+
+The timings depend on how busy the CPU is: the load average and the CPU
+count are printed with them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+import numpy as np  # noqa: E402
+
+
+def _model(path: str | None):
+    from gru_edu import data, models
+
+    try:
+        where = path or models.default_model_dir("gru")
+        return models.TrainedModel.load(where), "saved"
+    except FileNotFoundError:
+        import keras
+
+        keras.utils.set_random_seed(0)
+        vocab = data.Vocabulary([f"w{i}" for i in range(29996)])
+        model = models.build_classifier("gru", num_words=30000, maxlen=300)
+        return models.TrainedModel(model, vocab, 300), "Keras-initialised"
+
+
+def _reviews(trained, n: int) -> tuple[np.ndarray, np.ndarray]:
+    from gru_edu import data
+
+    try:
+        (_, _), (x, y) = data.load_imdb(num_words=trained.vocab.num_words,
+                                        maxlen=trained.maxlen, progress=False)
+        return x[:n], y[:n]
+    except data.ArchiveError:
+        rng = np.random.default_rng(0)
+        x = np.zeros((n, trained.maxlen), dtype=np.int32)
+        for i, k in enumerate(rng.integers(50, trained.maxlen, size=n)):
+            x[i, 0] = 1
+            x[i, 1:k] = rng.integers(4, trained.vocab.num_words, size=k - 1)
+        return x, rng.integers(0, 2, size=n)
+
+
+def _timed(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def _row(name: str, seconds: list[float]) -> str:
+    ms = 1000 * np.asarray(seconds)
+    return (f"{name:16s} n={len(ms):3d}  median {np.median(ms):6.1f} ms  "
+            f"p90 {np.percentile(ms, 90):6.1f} ms  max {ms.max():6.1f} ms")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--model", default=None, help="saved bundle folder")
+    parser.add_argument("--reviews", type=int, default=200)
+    args = parser.parse_args()
+
+    from gru_edu import widgets
+
+    trained, kind = _model(args.model)
+    x, y = _reviews(trained, args.reviews)
+    start = time.perf_counter()
+    ex = widgets.gate_explorer(trained, x=x, labels=y)
+    built = time.perf_counter() - start
+    c = ex.controls
+    lengths = (x != 0).sum(axis=1)
+    longest = int(np.argmax(lengths))
+    c["review"].value = longest
+    times: dict[str, list[float]] = {k: [] for k in (
+        "step", "unit", "page", "sort", "review (new)", "review (cached)",
+        "unit words")}
+    for t in range(1, int(lengths[longest])):
+        before = len(ex.timings)
+        seconds = _timed(lambda: setattr(c["step"], "value", t))
+        level = ex.timings[before][0] if len(ex.timings) > before else "?"
+        times["step" if level == "step" else "page"].append(seconds)
+    for u in list(range(1, 32)) * 2:
+        times["unit"].append(_timed(lambda: setattr(c["unit"], "value", u % 32)))
+    for _ in range(3):
+        for key in ("z", "corr", "unit"):
+            times["sort"].append(_timed(lambda: setattr(c["sort"], "value", key)))
+    for i in range(1, min(16, len(x))):
+        if i != longest:
+            times["review (new)"].append(
+                _timed(lambda: setattr(c["review"], "value", i)))
+    for i in range(1, min(16, len(x))):
+        if i != longest:
+            times["review (cached)"].append(
+                _timed(lambda: setattr(c["review"], "value", i)))
+    start = time.perf_counter()
+    uw = widgets.unit_words_explorer(trained, x)
+    uw_built = time.perf_counter() - start
+    for u in list(range(1, 32)):
+        times["unit words"].append(
+            _timed(lambda: setattr(uw.controls["unit"], "value", u % 32)))
+    assert ex.last_error is None and uw.last_error is None
+    w, h = ex.figure.get_size_inches() * ex.dpi
+    print(f"model: {kind}; {len(x)} reviews; explorer image {w:.0f}x{h:.0f} px "
+          f"at {ex.dpi} dpi; longest review {lengths[longest]} steps")
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    print(f"gate explorer built in {built:.1f} s (predictions for the filters "
+          f"and the first trace, compiles included); unit-words explorer "
+          f"(gate statistics over {len(x)} reviews) in {uw_built:.1f} s")
+    for name, seconds in times.items():
+        if seconds:
+            print(_row(name, seconds))
+
+
+if __name__ == "__main__":
+    main()
