@@ -7,7 +7,8 @@ Page-level helpers shared by the JupyterLab and the Voila tests:
   by the server flag) read for kernel status and cell outputs;
 * :func:`check_explorer` — find an explorer by its title, move sliders with
   real mouse and keyboard events, and check the plot changed and shows what
-  :mod:`gru_edu.cell` computes for the values on the page;
+  :mod:`gru_edu.cell` computes for the values on the page (for the gate
+  explorer of notebook 04: :func:`check_readout_explorer`, its text readout);
 * image helpers: decode PNGs, compare them, save artefacts.
 """
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import re
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -76,6 +78,11 @@ _ALL_RAN = f"""() => {{
     c => c.model.executionCount !== null
          && c.promptNode.textContent.indexOf('*') < 0);
 }}"""
+_NONE_QUEUED = f"""() => {{
+  const w = {_PANEL};
+  return w.content.widgets.filter(c => c.model.type === 'code').every(
+    c => c.promptNode.textContent.indexOf('*') < 0);
+}}"""
 _CELLS = f"""() => {{
   const w = {_PANEL};
   return w.content.widgets.map((c, i) => {{
@@ -109,16 +116,32 @@ _PROBE = f"""async (code) => {{
 
 def open_notebook(page: Any, base_url: str, token: str, rel_path: str,
                   timeout_s: float = 120) -> None:
-    """Open ``rel_path`` in JupyterLab and wait for its kernel to be idle."""
-    page.goto(f"{base_url}lab/tree/{rel_path}?token={token}")
+    """Open ``rel_path`` in JupyterLab and wait for its kernel to be idle.
+
+    ``reset`` starts from an empty workspace: otherwise JupyterLab reopens
+    the notebooks an earlier test left open, and *Run All Cells* (which acts
+    on the last notebook that had focus) may run one of those instead.
+    """
+    page.goto(f"{base_url}lab/tree/{rel_path}?reset&token={token}")
+    page.wait_for_function(
+        """(path) => { const w = window.jupyterapp
+                       && window.jupyterapp.shell.currentWidget;
+                       return !!w && !!w.context && w.context.path === path; }""",
+        arg=rel_path, timeout=timeout_s * 1000)
     page.wait_for_function(_KERNEL_IDLE, timeout=timeout_s * 1000)
+    # the notebook must be the one that has focus, for the Run menu
+    page.locator(".jp-NotebookPanel:visible .jp-Notebook").first.click(
+        position={"x": 5, "y": 5})
 
 
 def run_all_cells(page: Any, timeout_s: float = 600) -> float:
     """Run > Run All Cells through the menu bar; wait until all have run.
 
     Returns the seconds it took. Stops waiting early (and returns) if the
-    kernel is idle with a cell left unrun, which happens when a cell raised.
+    kernel is idle with a cell left unrun and none queued, which happens when
+    a cell raised (JupyterLab then clears the queued cells' ``[*]``). The
+    kernel's status alone is not enough: it reads "idle" now and then while
+    a long cell (training, with progress widgets) still runs.
     """
     t0 = time.monotonic()
     page.get_by_role("menuitem", name="Run", exact=True).click()
@@ -131,7 +154,7 @@ def run_all_cells(page: Any, timeout_s: float = 600) -> float:
     while time.monotonic() < deadline:
         if page.evaluate(_ALL_RAN):
             return time.monotonic() - t0
-        if page.evaluate(_KERNEL_IDLE):
+        if page.evaluate(_KERNEL_IDLE) and page.evaluate(_NONE_QUEUED):
             idle_since = idle_since or time.monotonic()
             if time.monotonic() - idle_since > 5:
                 return time.monotonic() - t0
@@ -338,7 +361,11 @@ def check_explorer(page: Any, check: ExplorerCheck, save: Callable[[str, Any], P
     explorer draws for the values on the page (pixel equality with the same
     explorer built here); the kernel's ``state`` equals what
     :mod:`gru_edu.cell` computes for those values. Returns a summary.
+    A check with ``shown`` goes to :func:`check_readout_explorer`.
     """
+    if check.shown is not None:
+        return check_readout_explorer(page, check, save, prefix, probe=probe,
+                                      settle_s=settle_s)
     root = explorer_root(page, check.title)
     n_found = root.count()
     assert n_found == 1, f"explorer {check.title!r}: found {n_found} on the page"
@@ -425,6 +452,183 @@ def check_explorer(page: Any, check: ExplorerCheck, save: Callable[[str, Any], P
                          kernel["state"][key], want)
     save(f"{prefix}-{check.slug}.json", summary)
     return summary
+
+
+# ------------------------------------------- explorers read by their readout
+
+#: CSS classes of the gate explorer's readout spans (gru_edu.widgets)
+READOUT_SPANS = {"z": "gru-edu-z", "r": "gru-edu-r", "h_tilde": "gru-edu-h-tilde",
+                 "h": "gru-edu-h", "sentiment": "gru-edu-sentiment"}
+_READOUT_JS = """(root, spans) => {
+  // textContent: JupyterLab skips rendering cells out of view
+  // (content-visibility), and innerText is then empty
+  const text = sel => { const e = root.querySelector(sel);
+                        return e ? e.textContent : null; };
+  const out = {readout: text('.gru-edu-readout'),
+               info: text('.gru-edu-review-info'),
+               words: text('.gru-edu-words'), numbers: {}};
+  for (const [name, cls] of Object.entries(spans))
+    out.numbers[name] = text('.' + cls);
+  out.sliders = Array.from(root.querySelectorAll('.widget-hslider')).map(
+    e => ({label: (e.querySelector('.widget-label') || {}).textContent,
+           value: parseFloat(e.querySelector('.noUi-handle')
+                              .getAttribute('aria-valuenow'))}));
+  return out;
+}"""
+_READOUT_HEAD = re.compile(r"step (\d+) · word '(.*)' · unit (\d+):")
+_REVIEW_INFO = re.compile(r"test review #(\d+) \((\d+) of (\d+), "
+                          r"filter: (\w+)\)")
+
+
+def read_readout(root: Any) -> dict[str, Any]:
+    """What the gate explorer's text shows, parsed.
+
+    ``step``, ``word``, ``unit`` (readout head), ``review`` (test review
+    number), ``position``/``of``/``filter`` (review info), ``numbers`` (the
+    readout spans' values), ``sliders`` (label -> value) and the raw texts.
+    """
+    raw = root.evaluate(_READOUT_JS, READOUT_SPANS)
+    out = {**raw, "sliders": {s["label"]: s["value"] for s in raw["sliders"]}}
+    head = _READOUT_HEAD.search(raw["readout"] or "")
+    if head:
+        out.update(step=int(head[1]), word=head[2], unit=int(head[3]))
+    info = _REVIEW_INFO.search(raw["info"] or "")
+    if info:
+        out.update(review=int(info[1]), position=int(info[2]) - 1,
+                   of=int(info[3]), filter=info[4])
+    numbers = {}
+    for name, text in raw["numbers"].items():
+        if text and "=" in text:
+            numbers[name] = float(text.split("=")[-1].replace("\u2212", "-"))
+    out["numbers"] = numbers
+    return out
+
+
+def _settled(shown: dict[str, Any]) -> bool:
+    """The readout describes the sliders' current step and unit."""
+    sl = shown["sliders"]
+    return ("step" in shown and "review" in shown
+            and shown["step"] == sl.get("step") and shown["unit"] == sl.get("unit")
+            and shown["position"] == sl.get("review"))
+
+
+def check_readout_explorer(page: Any, check: ExplorerCheck,
+                           save: Callable[[str, Any], Path], prefix: str,
+                           probe: Callable[[str], dict] | None = None,
+                           settle_s: float = 45) -> dict[str, Any]:
+    """Move the gate explorer's sliders in the page; check what it shows.
+
+    Asserts: no callback error is shown; each moved slider moved; the plot
+    area's screenshots before and after differ; the readout (step, unit,
+    review) follows the sliders; its word and its numbers z, r, h_tilde, h and
+    the sentiment so far equal, to the 4 decimals shown, what
+    ``check.shown`` computes with :mod:`gru_edu.cell` for that review, step
+    and unit (and the review info's model output, to the 3 shown); in
+    JupyterLab (``probe``) the kernel's ``state`` equals it to 1e-6.
+    """
+    root = explorer_root(page, check.title)
+    n_found = root.count()
+    assert n_found == 1, f"explorer {check.title!r}: found {n_found} on the page"
+    root.scroll_into_view_if_needed()
+    view = root.locator("img.widget-image").last
+    view.wait_for(state="visible")
+    deadline = time.monotonic() + settle_s
+    while not _settled(before := read_readout(root)):
+        assert time.monotonic() < deadline, (
+            f"{check.title!r}: readout {before['readout']!r} / info "
+            f"{before['info']!r} do not match sliders {before['sliders']}")
+        page.wait_for_timeout(250)
+    names = list(before["sliders"])
+    shot_before = view.screenshot()
+    save(f"{prefix}-{check.slug}-before.png", shot_before)
+
+    for move in check.moves:
+        perform(page, root, names, move)
+
+    # Wait until the readout follows the sliders and the image is steady.
+    deadline = time.monotonic() + settle_s
+    last_png, steady_since = None, None
+    while True:
+        after = read_readout(root)
+        png = displayed_png(root)
+        if _settled(after) and png == last_png:
+            steady_since = steady_since or time.monotonic()
+            if time.monotonic() - steady_since >= 1.0:
+                break
+        else:
+            steady_since = None
+        last_png = png
+        if time.monotonic() > deadline:
+            raise AssertionError(
+                f"{check.title!r}: after {settle_s:.0f} s the readout "
+                f"{after['readout']!r} (info {after['info']!r}) still does "
+                f"not match the sliders {after['sliders']} or the image "
+                "still changes")
+        page.wait_for_timeout(250)
+    assert read_readout(root)["sliders"] == after["sliders"], \
+        "sliders still moving after settling"
+    shot_after = view.screenshot()
+    save(f"{prefix}-{check.slug}-after.png", shot_after)
+    diff = diff_png(shot_before, shot_after)
+    if diff is not None:
+        save(f"{prefix}-{check.slug}-diff.png", diff)
+
+    text = root.inner_text()
+    assert CALLBACK_ERROR not in text, f"{check.title!r} shows: {text[-300:]}"
+    moved = {name: (before["sliders"][name], after["sliders"][name])
+             for name in names if before["sliders"][name] != after["sliders"][name]}
+    for move in check.moves:
+        assert move.slider in moved, (
+            f"{move.describe()} did not change {move.slider} "
+            f"(still {after['sliders'][move.slider]})")
+    changed = changed_fraction(shot_before, shot_after)
+    assert changed > 0.005, (
+        f"{check.title!r}: plot area unchanged after "
+        f"{', '.join(m.describe() for m in check.moves)} "
+        f"({changed:.2%} of pixels differ)")
+
+    where = {k: after[k] for k in ("review", "step", "unit")}
+    want = check.shown(where)
+    summary = {"title": check.title, "moves": [m.describe() for m in check.moves],
+               "moved": moved, "shown": where, "readout": after["readout"],
+               "info": after["info"], "numbers": after["numbers"],
+               "pixels_changed": changed, "expected": as_jsonable(want)}
+    save(f"{prefix}-{check.slug}.json", summary)
+    assert after["word"] == want["word"], (
+        f"readout word {after['word']!r}, review {where['review']} has "
+        f"{want['word']!r} at step {where['step']}")
+    assert after["sliders"]["step"] <= want["length"] - 1
+    assert f"{want['length']} steps" in after["info"], after["info"]
+    assert f"model: {want['prediction']:.3f}" in after["info"], (
+        f"info {after['info']!r}, gru_edu.cell gives {want['prediction']:.3f}")
+    assert set(after["numbers"]) == set(READOUT_SPANS), after["numbers"]
+    for name, got in after["numbers"].items():
+        assert abs(got - want[name]) <= 0.5e-4 + 1e-9, (
+            f"readout {name}={got:.4f}, gru_edu.cell gives {want[name]:.6f} "
+            f"(review {where['review']}, step {where['step']}, "
+            f"unit {where['unit']})")
+    if probe is not None:
+        kernel = probe(check.var)
+        assert kernel["last_error"] is None, kernel["last_error"]
+        for name in ("review", "step", "unit"):
+            assert kernel["values"][name] == after["sliders"][name], (
+                f"kernel {check.var}.{name} = {kernel['values'][name]}, page "
+                f"shows {after['sliders'][name]}")
+        st = kernel["state"]
+        assert st["index"] == where["review"] and st["step"] == where["step"] \
+            and st["unit"] == where["unit"], (st["index"], st["step"], st["unit"])
+        t, u = where["step"], where["unit"]
+        for name in ("z", "r", "h_tilde", "h"):
+            _assert_close(f"kernel {check.var}.state[{name!r}][{t}, {u}]",
+                          st[name][t][u], want[name])
+        _assert_close(f"kernel {check.var}.state['sentiment'][{t}]",
+                      st["sentiment"][t], want["sentiment"])
+    return summary
+
+
+def _assert_close(what: str, got: float, want: float, atol: float = 1e-6) -> None:
+    assert abs(float(got) - float(want)) <= atol, (
+        f"{what} = {got!r}, gru_edu.cell gives {want!r}")
 
 
 def _assert_same(what: str, got: Any, want: Any) -> None:

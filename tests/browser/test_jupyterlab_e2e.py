@@ -11,7 +11,8 @@ serves a copy of ``notebooks/``, and headless Chromium, driven by Playwright:
 3. moves explorer sliders with real mouse drags and key presses, and checks
    that the plot area changed (screenshots before/after differ) and that the
    page shows exactly what :mod:`gru_edu.cell` computes for the slider values
-   read from the page, in the figure and in the kernel's ``state``.
+   read from the page, in the figure (notebook 01) or the gate readout
+   (notebook 04) and in the kernel's ``state``.
 
 Screenshots, per-cell reports and the server log are in
 ``test-artifacts/browser/`` (``lab-NN-*``).

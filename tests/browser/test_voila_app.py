@@ -1,7 +1,6 @@
 """App mode for a classroom projector: the gate explorer served by Voila.
 
-Starts the README's command, ``voila notebooks/04_gate_explorer.ipynb``
-(notebook 01 stands in while 04 does not exist; the test id says which),
+Starts the README's command, ``voila notebooks/04_gate_explorer.ipynb``,
 on localhost with a free port and a random token, opens it in headless
 Chromium and checks what the class would see:
 
@@ -9,8 +8,9 @@ Chromium and checks what the class would see:
   cell", a traceback, "Error displaying widget", an explorer callback error)
   and shows no code (Voila strips the sources);
 * the explorers render as widgets, and moving their sliders with the mouse
-  and keyboard changes the plot to exactly the figure :mod:`gru_edu.cell`
-  gives for the values on the page (see :func:`explorer_driver.check_explorer`).
+  and keyboard changes the plot, and the gate values shown for the review,
+  step and unit on the page are the ones :mod:`gru_edu.cell` computes (see
+  :func:`explorer_driver.check_explorer`).
 
 Screenshots: ``test-artifacts/browser/voila-NN-*``.
 """
