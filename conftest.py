@@ -24,3 +24,23 @@ if _shared.exists():
 os.environ.setdefault(
     "GRU_EDU_ARTIFACTS", tempfile.mkdtemp(prefix="gru-edu-test-artifacts-")
 )
+
+
+# ------------------------------------------------- notebook run times at the end
+# nbval reports one test per cell; add them up so the run ends with the time of
+# each whole notebook (the per-test list comes from --durations).
+_notebook_seconds: dict[str, float] = {}
+
+
+def pytest_runtest_logreport(report):
+    path = report.nodeid.split("::", 1)[0]
+    if path.endswith(".ipynb"):
+        _notebook_seconds[path] = _notebook_seconds.get(path, 0.0) + report.duration
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not _notebook_seconds:
+        return
+    terminalreporter.section("notebook run times (all cells, slowest first)")
+    for path, seconds in sorted(_notebook_seconds.items(), key=lambda kv: -kv[1]):
+        terminalreporter.write_line(f"{seconds:7.1f} s  {path}")
