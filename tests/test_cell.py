@@ -5,6 +5,7 @@ import re
 import numpy as np
 import pytest
 
+from gradcheck import numeric_grad, rel_error
 from gru_edu.cell import GRUParams, gru_backward, gru_forward, gru_step
 
 keras = pytest.importorskip("keras")
@@ -150,26 +151,6 @@ def test_units_mismatch_in_h0():
 
 
 # ---------------------------------------------------------------- backward
-
-
-def numeric_grad(f, arr, eps=1e-6):
-    """Central differences of the scalar f() with respect to every entry of arr."""
-    grad = np.zeros_like(arr)
-    it = np.nditer(arr, flags=["multi_index"])
-    for _ in it:
-        i = it.multi_index
-        old = arr[i]
-        arr[i] = old + eps
-        plus = f()
-        arr[i] = old - eps
-        minus = f()
-        arr[i] = old
-        grad[i] = (plus - minus) / (2 * eps)
-    return grad
-
-
-def rel_error(a, b):
-    return np.max(np.abs(a - b)) / max(1e-12, np.max(np.abs(a) + np.abs(b)))
 
 
 @pytest.mark.parametrize("reset_after", [True, False])

@@ -7,28 +7,9 @@ central finite differences for every backward pass.
 import numpy as np
 import pytest
 
+from gradcheck import numeric_grad, rel_error
 from gru_edu import memory as M
 from gru_edu.cell import GRUParams, gru_backward, gru_forward
-
-
-def numeric_grad(f, arr, eps=1e-6):
-    """Central differences of the scalar f() with respect to every entry of arr."""
-    grad = np.zeros_like(arr)
-    it = np.nditer(arr, flags=["multi_index"])
-    for _ in it:
-        i = it.multi_index
-        old = arr[i]
-        arr[i] = old + eps
-        plus = f()
-        arr[i] = old - eps
-        minus = f()
-        arr[i] = old
-        grad[i] = (plus - minus) / (2 * eps)
-    return grad
-
-
-def rel_error(a, b):
-    return np.max(np.abs(a - b)) / max(1e-12, np.max(np.abs(a) + np.abs(b)))
 
 
 # ------------------------------------------------------------------ task
