@@ -78,8 +78,7 @@ def main(argv: list[str] | None = None) -> int:
         except (FileNotFoundError, ValueError) as err:
             print(f"error: {err}", file=sys.stderr)
             return 2
-        out = args.out or None
-        path = result.trained.save(out or _default_out(args.model))
+        path = result.trained.save(args.out or _default_out(args.model))
         meta = result.trained.meta
         print(
             f"test accuracy {meta['test_accuracy']:.4f} | "

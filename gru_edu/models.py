@@ -51,6 +51,7 @@ __all__ = [
     "TrainedModel",
     "EpochTimer",
     "fit",
+    "default_model_dir",
 ]
 
 #: Recurrent layer classes by the names the builders and the CLI accept.
