@@ -41,6 +41,7 @@ __all__ = [
     "GRUGrads",
     "sigmoid",
     "gru_step",
+    "gru_steps",
     "gru_forward",
     "gru_backward",
 ]
@@ -245,9 +246,72 @@ def gru_step(
     """
     x_t = np.atleast_2d(np.asarray(x_t))
     h_prev = np.atleast_2d(np.asarray(h_prev))
-    h_seq, cache = gru_forward(x_t[:, None, :], params, h0=h_prev)
+    cache = gru_steps(x_t[:, None, :], h_prev[:, None, :], params)
     gates = {"z": cache.z[:, 0], "r": cache.r[:, 0], "h_tilde": cache.h_tilde[:, 0]}
-    return h_seq[:, 0], gates
+    return cache.h[:, 0], gates
+
+
+def _step(
+    x_proj: np.ndarray, h_prev: np.ndarray, U: np.ndarray, b_rec: np.ndarray,
+    n: int, reset_after: bool,
+) -> tuple[np.ndarray, ...]:
+    """The equations of one step, for any number of rows at once.
+
+    ``x_proj`` is ``x_t W + b`` (``(rows, 3n)``, blocks ``[z | r | h]``),
+    ``h_prev`` is ``(rows, n)``. Returns ``z, r, h̃, hu, h_t``, where ``hu``
+    is ``h_{t-1} U_h + b'_h`` (reset_after) or ``(r * h_{t-1}) U_h``.
+    :func:`gru_forward` calls it once per time step, :func:`gru_steps` once
+    for all steps.
+    """
+    x_zr, x_h = x_proj[:, : 2 * n], x_proj[:, 2 * n:]
+    if reset_after:
+        inner = h_prev @ U + b_rec  # one product for all three blocks
+        zr = sigmoid(x_zr + inner[:, : 2 * n])  # z and r together
+        z, r = zr[:, :n], zr[:, n:]
+        hu = inner[:, 2 * n:]
+        h_tilde = np.tanh(x_h + r * hu)
+    else:
+        zr = sigmoid(x_zr + h_prev @ U[:, : 2 * n])
+        z, r = zr[:, :n], zr[:, n:]
+        hu = (r * h_prev) @ U[:, 2 * n:]
+        h_tilde = np.tanh(x_h + hu)
+    h_t = z * h_prev + (1.0 - z) * h_tilde
+    return z, r, h_tilde, hu, h_t
+
+
+def gru_steps(x: np.ndarray, h_prev: np.ndarray, params: GRUParams) -> GRUCache:
+    """Every step of a sequence at once, each from a *given* previous state.
+
+    ``x`` and ``h_prev`` are ``(batch, time, input_dim)`` and ``(batch, time,
+    units)``: step ``t`` reads ``x[:, t]`` and ``h_prev[:, t]`` instead of the
+    state the previous step produced. When ``h_prev`` holds the states a
+    Keras layer computed, this recomputes the gates of all its steps with a
+    few matrix products instead of a loop over time (the gate explorer does
+    this, :mod:`gru_edu.gates`). Same equations as :func:`gru_forward`.
+
+    Returns a :class:`GRUCache` with ``h0 = h_prev[:, 0]`` and no mask.
+    """
+    x = np.asarray(x)
+    h_prev = np.asarray(h_prev)
+    if x.ndim != 3 or x.shape[-1] != params.input_dim:
+        raise _shape_error("x", f"(batch, time, {params.input_dim})", x.shape)
+    if h_prev.shape != x.shape[:2] + (params.units,):
+        raise _shape_error("h_prev", x.shape[:2] + (params.units,), h_prev.shape,
+                           "One previous state per step of x.")
+    dtype = np.result_type(x.dtype, h_prev.dtype, params.kernel.dtype, np.float32)
+    p = params.astype(dtype)
+    batch, time, _ = x.shape
+    n = p.units
+    rows = batch * time
+    x_proj = x.reshape(rows, -1).astype(dtype, copy=False) @ p.kernel + p.input_bias
+    hp = h_prev.reshape(rows, n).astype(dtype, copy=False)
+    z, r, h_tilde, hu, h = (
+        a.reshape(batch, time, n)
+        for a in _step(x_proj, hp, p.recurrent_kernel, p.recurrent_bias, n, p.reset_after)
+    )
+    mask = np.ones((batch, time), dtype=bool)
+    return GRUCache(x.astype(dtype, copy=False), hp.reshape(batch, time, n)[:, 0],
+                    h, z, r, h_tilde, hu, mask, p)
 
 
 def _check_inputs(
@@ -312,7 +376,6 @@ def gru_forward(
     n = params.units
     p = params.astype(x.dtype)
     U, b_rec = p.recurrent_kernel, p.recurrent_bias
-    U_zr, U_h = U[:, : 2 * n], U[:, 2 * n:]
     # One matmul for every step's input contribution, stored time-major
     # (time, batch, 3n) so that each step reads one contiguous block.
     x_proj = np.ascontiguousarray((x @ p.kernel + p.input_bias).transpose(1, 0, 2))
@@ -320,19 +383,7 @@ def gru_forward(
     full = mask.all(axis=0)  # steps where no sequence is masked
     h_prev = h0
     for t in range(time):
-        x_zr, x_h = x_proj[t, :, : 2 * n], x_proj[t, :, 2 * n:]
-        if p.reset_after:
-            inner = h_prev @ U + b_rec  # one product for all three blocks
-            zr = sigmoid(x_zr + inner[:, : 2 * n])  # z and r together
-            z_t, r_t = zr[:, :n], zr[:, n:]
-            hu = inner[:, 2 * n:]
-            h_tilde_t = np.tanh(x_h + r_t * hu)
-        else:
-            zr = sigmoid(x_zr + h_prev @ U_zr)
-            z_t, r_t = zr[:, :n], zr[:, n:]
-            hu = (r_t * h_prev) @ U_h
-            h_tilde_t = np.tanh(x_h + hu)
-        h_t = z_t * h_prev + (1.0 - z_t) * h_tilde_t
+        z_t, r_t, h_tilde_t, hu, h_t = _step(x_proj[t], h_prev, U, b_rec, n, p.reset_after)
         if not full[t]:
             h_t = np.where(mask[:, t, None], h_t, h_prev)
         h[t], z[t], r[t], h_tilde[t], hu_h[t] = h_t, z_t, r_t, h_tilde_t, hu

@@ -2,15 +2,23 @@
 
 ``keras.layers.GRU`` (and the cuDNN kernel it uses on a GPU) returns hidden
 states only; the update gate ``z``, the reset gate ``r`` and the candidate
-``h̃`` are never seen. This module recomputes them: it takes each GRU layer's
-own weights (:meth:`GRUParams.from_keras`) and the input the layer really
-received inside the model (embedded words, or the previous GRU's states, with
-the mask Keras gave it), and runs :func:`gru_edu.cell.gru_forward` on them.
+``h̃`` are never seen. This module recomputes them with :mod:`gru_edu.cell`
+from each GRU layer's own weights and what the layer really received inside
+the model (embedded words, or the previous GRU's states, with the mask Keras
+gave it).
 
-Every trace checks itself. The replayed states must equal the layer's own
-output (all steps with ``return_sequences=True``, else the last state) to
-within :data:`TOLERANCE`; otherwise :class:`ReplayError` is raised, so a
-wrong gate plot is never shown silently.
+How: one compiled Keras pass gives every GRU layer's input, mask and *all*
+of its states ``h_t`` (for a layer that returns only its last state, an
+``RNN`` around the same cell object returns the others), together with the
+weights it used. Step ``t`` is then recomputed from ``x_t`` and the layer's
+own ``h_{t-1}`` — every step at once, with :func:`gru_edu.cell.gru_steps` —
+which gives ``z_t``, ``r_t``, ``h̃_t`` and a replayed ``h_t``.
+
+Every trace checks itself. The replayed ``h_t`` must equal the layer's
+``h_t`` at every step, and the layer's own output (all steps with
+``return_sequences=True``, else the last state), to within
+:data:`TOLERANCE`; otherwise :class:`ReplayError` is raised, so a wrong gate
+plot is never shown silently.
 
 Public functions:
 
@@ -29,8 +37,8 @@ says what to do.
 Orientation: every array of a :class:`GateTrace` is in *input* time order
 (step ``t`` is the ``t``-th word), also for ``go_backwards=True`` and for the
 backward half of a ``Bidirectional`` layer, which read the words from last to
-first. ``trace.cache`` keeps :func:`gru_forward`'s own cache, in the order the
-steps were run.
+first. ``trace.cache`` is the :class:`gru_edu.cell.GRUCache` of the replay,
+in the order the steps were run.
 """
 
 from __future__ import annotations
@@ -50,7 +58,7 @@ config.quiet_tensorflow()  # before keras: no start-up log lines
 
 import keras  # noqa: E402
 
-from .cell import GRUCache, GRUParams, gru_forward  # noqa: E402
+from .cell import GRUCache, GRUParams, gru_steps  # noqa: E402
 
 __all__ = [
     "TOLERANCE",
@@ -140,7 +148,7 @@ class GateTrace:
     max_abs_error: float  # max |replayed h - the layer's own output|
     go_backwards: bool  # True: the steps ran from the last input to the first
     return_sequences: bool
-    cache: GRUCache = field(repr=False)  # gru_forward's cache, in run order
+    cache: GRUCache = field(repr=False)  # the replay's cache, in run order
 
     @property
     def units(self) -> int:
@@ -380,6 +388,8 @@ class _Entry:
     h0: list[int]
     out: list[int]
     node: Any = field(repr=False)
+    states: list[int] = field(default_factory=list)  # per direction: every h_t
+    weights: list[list[int]] = field(default_factory=list)  # per direction
 
 
 class _Plan:
@@ -404,6 +414,7 @@ class _Plan:
         self.layer_names = [layer.name for layer in model.layers]
         self.entries: list[_Entry] = []
         tensors: list[Any] = []
+        variables: list[Any] = []  # every GRU's kernel, recurrent kernel, bias
         index: dict[int, int] = {}
 
         def add(t: Any) -> int:
@@ -438,6 +449,15 @@ class _Plan:
             node = _model_node(model, layer)
             x, mask, h0 = _node_inputs(node)
             h0_list = [] if h0 is None else list(h0 if isinstance(h0, (list, tuple)) else [h0])
+            states, weights = [], []
+            for k, (_, sub) in enumerate(dirs):
+                GRUParams.from_keras(sub)  # a GRU gru_edu.cell can replay, or say why not
+                weights.append(list(range(len(variables), len(variables) + 3)))
+                variables.extend(sub.cell.weights)
+                h0_k = None
+                if h0_list:
+                    h0_k = h0_list[0] if len(dirs) == 1 else h0_list[k * len(h0_list) // 2]
+                states.append(add(_state_sequence(sub, x, mask, h0_k)))
             self.entries.append(
                 _Entry(
                     layer,
@@ -447,6 +467,8 @@ class _Plan:
                     [add(t) for t in h0_list],
                     [add(t) for t in node.output_tensors],
                     node,
+                    states,
+                    weights,
                 )
             )
         if not self.entries:
@@ -457,10 +479,11 @@ class _Plan:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             self.sub = keras.Model(inputs[0] if len(inputs) == 1 else inputs, tensors)
-        self._calls = _compiled_calls(self.sub)
+        self._calls = _compiled_calls(self.sub, variables)
 
-    def run(self, arrays: list[np.ndarray]) -> list[np.ndarray]:
-        """Every tensor of the plan for these inputs, as NumPy arrays."""
+    def run(self, arrays: list[np.ndarray]) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Every tensor of the plan for these inputs, and the GRU weights the
+        pass used (read in the same call), as NumPy arrays."""
         feed = arrays[0] if self.n_inputs == 1 else arrays
         last: Exception | None = None
         while self._calls:
@@ -476,13 +499,42 @@ class _Plan:
                 self._calls.pop(0)
         else:  # pragma: no cover
             raise RuntimeError("no way to run the model") from last
+        out, weights = out
         if not isinstance(out, (list, tuple)):
             out = [out]
-        return [np.asarray(t) for t in out]
+        return [np.asarray(t) for t in out], [np.asarray(w) for w in weights]
 
 
-def _compiled_calls(sub: Any) -> list[Any]:
+def _state_sequence(sub: Any, x: Any, mask: Any, h0: Any) -> Any:
+    """Every state ``h_t`` the GRU direction ``sub`` computes, as a graph tensor.
+
+    A GRU with ``return_sequences=False`` gives out its last state only. Its
+    twin here, ``keras.layers.RNN`` around the *same* cell object (the same
+    weight variables, nothing copied), returns all of them, in the order the
+    steps run, with masked steps carrying the state. It is what Keras runs
+    for the layer on a CPU: ``GRU`` is an ``RNN`` of a ``GRUCell``.
+    """
+    twin = keras.layers.RNN(
+        sub.cell,
+        return_sequences=True,
+        go_backwards=bool(getattr(sub, "go_backwards", False)),
+        zero_output_for_mask=False,
+        dtype=sub.dtype_policy,
+        name=f"{sub.name}_states",
+    )
+    kwargs: dict[str, Any] = {}
+    if mask is not None:
+        kwargs["mask"] = mask
+    if h0 is not None:
+        kwargs["initial_state"] = [h0]
+    return twin(x, **kwargs)
+
+
+def _compiled_calls(sub: Any, variables: list[Any]) -> list[Any]:
     """Ways to run ``sub``, fastest first: XLA, a TensorFlow graph, eager.
+
+    Each returns ``sub``'s outputs and the values of ``variables`` (the GRU
+    weights), so the replay uses the weights of this very pass.
 
     With TensorFlow the pass runs on the CPU even where a GPU is present: the
     GPU may round matrix products to TF32 (10-bit mantissa), which would make
@@ -491,7 +543,7 @@ def _compiled_calls(sub: Any) -> list[Any]:
     """
 
     def eager(feed: Any) -> Any:
-        return sub(feed, training=False)
+        return sub(feed, training=False), [keras.ops.convert_to_tensor(v) for v in variables]
 
     if keras.backend.backend() != "tensorflow":
         return [eager]
@@ -499,7 +551,7 @@ def _compiled_calls(sub: Any) -> list[Any]:
 
     def fn(feed: Any) -> Any:
         with tf.device("/CPU:0"):
-            return sub(feed, training=False)
+            return sub(feed, training=False), [tf.identity(v.value) for v in variables]
 
     return [
         tf.function(fn, jit_compile=True, reduce_retracing=True),
@@ -633,19 +685,81 @@ def _shape_str(shape: tuple) -> str:
     return "(" + ", ".join(dims) + ")"
 
 
-def _replay_direction(sub: Any, x: np.ndarray, mask: np.ndarray, h0: Any) -> tuple:
-    params = GRUParams.from_keras(sub)
+def _carried(
+    states: np.ndarray, mask: np.ndarray, h0: np.ndarray, before: bool
+) -> np.ndarray:
+    """States with masked steps carrying the state, as Keras carries it (run order).
+
+    Each step gets the state after the last *unmasked* step up to it
+    (``before=False``: the step itself included) or strictly before it
+    (``before=True``: the ``h_{t-1}`` the step reads), or ``h0`` when there is
+    none yet.
+    """
+    batch, time = mask.shape
+    last = np.maximum.accumulate(np.where(mask, np.arange(time), -1), axis=1)
+    if before:
+        last = np.concatenate([np.full((batch, 1), -1), last[:, :-1]], axis=1)
+    picked = np.take_along_axis(states, np.maximum(last, 0)[..., None], axis=1)
+    return np.where(last[..., None] >= 0, picked, h0[:, None, :])
+
+
+def _replay_direction(
+    sub: Any, x: np.ndarray, mask: np.ndarray, h0: Any, states: np.ndarray,
+    weights: list[np.ndarray], masked_steps: bool = True,
+) -> tuple:
+    """Every step of one direction, replayed from the state Keras had before it.
+
+    ``states`` are the layer's own ``h_t`` (run order). Each step ``t`` is
+    recomputed with :func:`gru_edu.cell.gru_steps` from the input ``x_t`` and
+    the layer's ``h_{t-1}``: all steps at once, so the gates cost a few
+    matrix products instead of a loop of ``time`` small ones. The replayed
+    ``h_t`` is then checked against the layer's ``h_t`` at every unmasked
+    step, so the error cannot hide in an average or pile up over the review.
+
+    ``masked_steps=False`` skips masked steps (padding), which
+    :func:`gate_statistics` never reads: their gates and states are NaN then.
+    """
+    params = GRUParams(*weights, reset_after=bool(sub.cell.reset_after))
     back = bool(getattr(sub, "go_backwards", False))
     xp = np.asarray(_to_input_order(x, back), dtype=np.float64)
-    mp = _to_input_order(mask, back)
-    _, cache = gru_forward(xp, params, h0=h0, mask=None if mp.all() else mp)
+    mp = np.ascontiguousarray(_to_input_order(mask, back))
+    batch, time = mp.shape
+    h0 = np.zeros((batch, params.units)) if h0 is None else np.asarray(h0, np.float64)
+    keras_h = np.asarray(states, dtype=np.float64)
+    if masked_steps or mp.all():
+        h_prev = _carried(keras_h, mp, h0, before=True)
+        step = gru_steps(xp, h_prev, params)
+        z, r, h_tilde, hu_h, h_new = step.z, step.r, step.h_tilde, step.hu_h, step.h
+    else:  # only the unmasked steps, gathered into one sequence
+        b_idx, t_idx = np.nonzero(mp)
+        last = np.maximum.accumulate(np.where(mp, np.arange(time), -1), axis=1)
+        t_prev = np.concatenate([np.full((batch, 1), -1), last[:, :-1]], axis=1)[mp]
+        hp = np.where(
+            (t_prev >= 0)[:, None], keras_h[b_idx, np.maximum(t_prev, 0)], h0[b_idx]
+        )
+        step = gru_steps(xp[mp][None], hp[None], params)
+        z, r, h_tilde, hu_h, h_new = (np.full(keras_h.shape, np.nan) for _ in range(5))
+        for full, part in zip(
+            (z, r, h_tilde, hu_h, h_new),
+            (step.z[0], step.r[0], step.h_tilde[0], step.hu_h[0], step.h[0]),
+        ):
+            full[mp] = part
+    step_err = _err(h_new[mp], keras_h[mp])
+    h = _carried(h_new, mp, h0, before=False) if masked_steps else h_new
+    cache = GRUCache(xp, h0, h, z, r, h_tilde, hu_h, mp, step.params)
+    # The layer's own output as the replay gives it, for the second check.
     if getattr(sub, "return_sequences", False):
-        out = cache.h
+        out = h if masked_steps else _carried(h_new, mp, h0, before=False)
         if getattr(sub, "zero_output_for_mask", False):
-            out = np.where(cache.mask[..., None], out, 0.0)
+            out = np.where(mp[..., None], out, 0.0)
+    elif masked_steps or mp[:, -1].all():
+        out = h[:, -1]
     else:
-        out = cache.h[:, -1]
-    return params, back, cache, out
+        final = np.flatnonzero(mp.any(axis=1))
+        last_step = time - 1 - np.argmax(mp[:, ::-1], axis=1)
+        out = h0.copy()
+        out[final] = h_new[final, last_step[final]]
+    return params, back, cache, out, step_err
 
 
 def _err(a: np.ndarray, b: np.ndarray) -> float:
@@ -661,7 +775,8 @@ def _merge(mode: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def _replay_entry(
-    entry: _Entry, values: list[np.ndarray], tolerance: float
+    entry: _Entry, values: list[np.ndarray], params: list[np.ndarray], tolerance: float,
+    masked_steps: bool = True,
 ) -> list[GateTrace]:
     x = values[entry.x]
     batch, time = x.shape[:2]
@@ -678,18 +793,22 @@ def _replay_entry(
         h0 = None
         if h0s:
             h0 = h0s[0] if len(entry.directions) == 1 else h0s[k * len(h0s) // 2]
-        replays.append(_replay_direction(sub, x, mask, h0))
+        states = values[entry.states[k]]
+        weights = [params[i] for i in entry.weights[k]]
+        replays.append(
+            _replay_direction(sub, x, mask, h0, states, weights, masked_steps)
+        )
 
     # The layer's own output(s), laid out as Keras lays them out.
     errors: list[float]
     if len(entry.directions) == 1:
-        _, _, cache, out = replays[0]
+        _, _, cache, out, _ = replays[0]
         err = _err(out, outs[0])
         for state in outs[1:]:  # return_state=True
             err = max(err, _err(cache.h[:, -1], state))
         errors = [err]
     else:
-        (_, _, cf, yf), (_, _, cb, yb) = replays
+        (_, _, cf, yf, _), (_, _, cb, yb, _) = replays
         if layer.return_sequences:
             yb = yb[:, ::-1]  # Bidirectional flips the backward output back
         mode = layer.merge_mode
@@ -709,9 +828,10 @@ def _replay_entry(
             ]
 
     traces = []
-    for (direction, sub), (params, back, cache, _), err in zip(
+    for (direction, sub), (params, back, cache, _, step_err), err in zip(
         entry.directions, replays, errors
     ):
+        err = max(err, step_err)
         if not err <= tolerance:
             raise ReplayError(_replay_message(layer, direction, sub, err, tolerance))
         traces.append(
@@ -752,15 +872,15 @@ def _replay_message(layer: Any, direction: str, sub: Any, err: float, tol: float
 
 
 def _trace(
-    model: Any, inputs: Any, tolerance: float
+    model: Any, inputs: Any, tolerance: float, masked_steps: bool = True
 ) -> tuple[list[GateTrace], list[np.ndarray]]:
     plan = _plan(model)
     arrays = _prepare(plan, inputs)
-    values = plan.run(arrays)
+    values, weights = plan.run(arrays)
     traces: list[GateTrace] = []
     with _one_blas_thread():
         for entry in plan.entries:
-            traces += _replay_entry(entry, values, tolerance)
+            traces += _replay_entry(entry, values, weights, tolerance, masked_steps)
     return traces, [values[i] for i in plan.model_out]
 
 
@@ -1110,7 +1230,7 @@ def gate_statistics(
         n = len(chunk)
         if n < batch_size and s > 0:  # same shape as before: no recompilation
             chunk = np.concatenate([chunk, np.repeat(chunk[:1], batch_size - n, 0)])
-        traces, _ = _trace(model, chunk, tolerance)
+        traces, _ = _trace(model, chunk, tolerance, masked_steps=False)
         if accs is None:
             accs = [_Accumulator(t.units, vocab_size) for t in traces]
         for acc, t in zip(accs, traces):

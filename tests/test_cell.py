@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from gradcheck import numeric_grad, rel_error
-from gru_edu.cell import GRUParams, gru_backward, gru_forward, gru_step
+from gru_edu.cell import GRUParams, gru_backward, gru_forward, gru_step, gru_steps
 
 keras = pytest.importorskip("keras")
 
@@ -204,3 +204,29 @@ def test_backward_rejects_wrong_shape():
     _, cache = gru_forward(np.zeros((1, 4, 2)), params)
     with pytest.raises(ValueError, match="dh_seq"):
         gru_backward(np.zeros((1, 4, 2)), cache)
+
+
+@pytest.mark.parametrize("reset_after", [True, False])
+def test_gru_steps_from_given_states_equal_the_loop(reset_after):
+    """gru_steps fed the loop's own h_{t-1} recomputes the loop's steps exactly."""
+    params = GRUParams.random(3, 4, reset_after=reset_after, seed=5)
+    x = np.random.default_rng(6).standard_normal((2, 7, 3))
+    h0 = np.random.default_rng(7).standard_normal((2, 4))
+    _, cache = gru_forward(x, params, h0=h0)
+    steps = gru_steps(x, cache.h_prev, params)
+    for name in ("z", "r", "h_tilde", "hu_h", "h"):
+        np.testing.assert_allclose(getattr(steps, name), getattr(cache, name),
+                                   rtol=0, atol=1e-13)
+    np.testing.assert_array_equal(steps.h0, h0)
+    # one step of gru_step is the same function
+    h1, gates = gru_step(x[:, 3], cache.h_prev[:, 3], params)
+    np.testing.assert_allclose(h1, cache.h[:, 3], rtol=0, atol=1e-13)
+    np.testing.assert_allclose(gates["z"], cache.z[:, 3], rtol=0, atol=1e-13)
+
+
+def test_gru_steps_shape_errors_name_the_shapes():
+    params = GRUParams.random(3, 4)
+    with pytest.raises(ValueError, match=r"h_prev: expected shape \(2, 5, 4\), got \(2, 5, 3\)"):
+        gru_steps(np.zeros((2, 5, 3)), np.zeros((2, 5, 3)), params)
+    with pytest.raises(ValueError, match=r"x: expected shape \(batch, time, 3\)"):
+        gru_steps(np.zeros((2, 5, 2)), np.zeros((2, 5, 4)), params)
