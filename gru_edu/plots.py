@@ -26,9 +26,13 @@ from typing import Any
 import matplotlib
 import numpy as np
 from matplotlib import patches
-from matplotlib.collections import PolyCollection
+from matplotlib.collections import PathCollection, PolyCollection
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from matplotlib.path import Path
+from matplotlib.textpath import TextPath
 from matplotlib.ticker import MaxNLocator
+from matplotlib.transforms import Affine2D
 
 __all__ = [
     "uses_ipympl",
@@ -339,6 +343,89 @@ def sentiment_crossings(sentiment: np.ndarray, level: float = 0.5) -> np.ndarray
     return np.flatnonzero(above[1:] != above[:-1]) + 1
 
 
+def _outline_box(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Lower-left and upper-right corner of a glyph outline's control points.
+
+    ``Path.get_extents`` finds the exact extrema of every Bezier piece (about
+    4 ms for a word); the control points of glyph outlines lie on or just
+    outside the curve, which is all the label alignment needs.
+    """
+    v = path.vertices
+    if len(v) == 0:
+        return np.zeros(2), np.zeros(2)
+    return v.min(axis=0), v.max(axis=0)
+
+
+class LabelRow:
+    """Many short labels (words, unit numbers) drawn as one artist.
+
+    Matplotlib lays out and rasterises every ``Text`` on its own, about a
+    millisecond each: a page of 48 word labels cost some 50 ms per redraw of
+    the gate explorer. Here the outline of each distinct label
+    (:class:`~matplotlib.textpath.TextPath`) is made once and kept, and all
+    labels are one :class:`~matplotlib.collections.PathCollection`, drawn in
+    one call. ``texts`` and ``x`` / ``y`` say what is shown where.
+
+    Positions are in ``offset_transform`` coordinates (e.g. data x, axes y);
+    ``ha`` / ``va`` anchor each label as ``Text`` does with
+    ``rotation_mode="anchor"``; sizes are in points, so the labels scale
+    with the figure's dpi like text.
+    """
+
+    def __init__(self, ax: Any, offset_transform: Any, fontsize: float,
+                 ha: str = "center", va: str = "top",
+                 animated: bool = False) -> None:
+        self.fontsize = fontsize
+        self.ha, self.va, self.rotation = ha, va, 0
+        self.texts: list[str] = []
+        self.x: list[float] = []
+        self.y: list[float] = []
+        self._prop = FontProperties(size=fontsize)
+        (_, self._bottom), (_, self._top) = _outline_box(
+            TextPath((0, 0), "Xg", prop=self._prop))
+        self._middle = (self._bottom + self._top) / 2  # one centre for all
+        self._paths: dict[tuple[str, str, str, int], Path] = {}
+        fig = ax.figure
+        self.collection = PathCollection(
+            [], offsets=np.zeros((0, 2)), offset_transform=offset_transform,
+            facecolors="black", edgecolors="none", linewidths=0.0,
+            antialiaseds=True, clip_on=False, animated=animated,
+        )
+        self.collection.set_transform(Affine2D().scale(1 / 72) + fig.dpi_scale_trans)
+        ax.add_collection(self.collection, autolim=False)
+
+    def _path(self, text: str) -> Path:
+        key = (text, self.ha, self.va, self.rotation)
+        path = self._paths.get(key)
+        if path is None:
+            raw = TextPath((0, 0), text, prop=self._prop)
+            (x0, _), (x1, _) = _outline_box(raw)
+            dx = {"left": -x0, "center": -(x0 + x1) / 2, "right": -x1}[self.ha]
+            dy = {"top": -self._top, "center": -self._middle,
+                  "bottom": -self._bottom, "baseline": 0.0}[self.va]
+            shape = Affine2D().translate(dx, dy).rotate_deg(self.rotation)
+            path = shape.transform_path(raw)
+            self._paths[key] = path
+        return path
+
+    def set(self, x: Sequence[float], y: Sequence[float] | float,
+            texts: Sequence[str], rotation: int | None = None,
+            ha: str | None = None, va: str | None = None) -> None:
+        """Show ``texts[i]`` at ``(x[i], y[i])`` (empty strings are skipped)."""
+        if rotation is not None:
+            self.rotation = rotation
+        self.ha = ha or self.ha
+        self.va = va or self.va
+        ys = np.broadcast_to(np.asarray(y, dtype=float), (len(texts),))
+        keep = [i for i, t in enumerate(texts) if t]
+        self.texts = [str(texts[i]) for i in keep]
+        self.x = [float(x[i]) for i in keep]
+        self.y = [float(ys[i]) for i in keep]
+        self.collection.set_paths([self._path(t) for t in self.texts])
+        self.collection.set_offsets(np.column_stack([self.x, self.y])
+                                    if keep else np.zeros((0, 2)))
+
+
 def draw_gate_explorer(fig: Figure, units: int,
                        animated: bool = False) -> dict[str, Any]:
     """Build the artists of the gate explorer once; return them by name.
@@ -370,7 +457,7 @@ def draw_gate_explorer(fig: Figure, units: int,
     bar_titles: dict[str, Any] = {}
     step_boxes: list[Any] = []
     unit_boxes: dict[str, Any] = {}
-    unit_labels: dict[str, list[Any]] = {}
+    unit_labels: dict[str, LabelRow] = {}
     for row, (key, title, label, (lo, hi)) in enumerate(GATE_HEATMAPS):
         # no shared x axis: the word ticks live on the sentiment row only
         ax = fig.add_subplot(top[row, 0])
@@ -383,11 +470,8 @@ def draw_gate_explorer(fig: Figure, units: int,
         ax.set_ylabel("unit", fontsize=8, labelpad=13)
         ax.set_xticks([])
         ax.set_yticks([])
-        unit_labels[key] = [
-            ax.text(-0.006, i, "", fontsize=7, ha="right", va="center",
-                    transform=ax.get_yaxis_transform())
-            for i in range(units)
-        ]
+        unit_labels[key] = LabelRow(ax, ax.get_yaxis_transform(), 7,
+                                    ha="right", va="center")
         cax = fig.add_subplot(top[row, 1])
         cbars[key] = fig.colorbar(images[key], cax=cax)
         cbars[key].ax.tick_params(labelsize=7)
@@ -471,9 +555,7 @@ def draw_gate_explorer(fig: Figure, units: int,
     ax_u.set_xticks([])
     ax_u.tick_params(labelsize=7, length=2)
     ax_u.grid(axis="y", alpha=0.3)
-    step_labels = [ax_u.text(0, -0.03, "", fontsize=7, ha="center", va="top",
-                             transform=ax_u.get_xaxis_transform())
-                   for _ in range(12)]
+    step_labels = LabelRow(ax_u, ax_u.get_xaxis_transform(), 7)
     unit_title = ax_u.text(0.0, 1.03, "", transform=ax_u.transAxes,
                            fontsize=9, va="bottom", ha="left",
                            animated=animated)
@@ -493,7 +575,8 @@ def draw_gate_explorer(fig: Figure, units: int,
         "unit_lines": unit_lines, "unit_title": unit_title,
         "window_span": window_span, "step_line": step_line,
         "header": header, "units": units, "unit_labels": unit_labels,
-        "word_labels": [], "step_labels": step_labels, "words": [],
+        "word_labels": LabelRow(ax_s, ax_s.get_xaxis_transform(), 7.5),
+        "step_labels": step_labels, "words": [],
     }
 
 
@@ -534,11 +617,10 @@ def gate_review_artists(artists: Mapping[str, Any]) -> list[Any]:
     labels, the window span and the titles. Everything else of
     :func:`draw_gate_explorer` (axes, colour bars, legends) never changes."""
     out: list[Any] = list(artists["images"].values())
-    for labels in artists["unit_labels"].values():
-        out += labels
+    out += [labels.collection for labels in artists["unit_labels"].values()]
     out += [artists["sentiment_line"], artists["crossings"],
-            *artists["word_labels"], artists["sentiment_title"],
-            artists["window_span"], *artists["step_labels"],
+            artists["word_labels"].collection, artists["sentiment_title"],
+            artists["window_span"], artists["step_labels"].collection,
             artists["header"]]
     return out
 
@@ -571,15 +653,10 @@ def update_gate_review(artists: Mapping[str, Any], words: Sequence[str],
         image.set_data(np.asarray(values[key], dtype=float)[:, order].T)
         image.set_extent((-0.5, n - 0.5, units - 0.5, -0.5))
     every = max(1, int(np.ceil(units / 8)))
+    rows = np.arange(0, units, every)
     for key, ax in artists["heat_axes"].items():
-        pool = artists["unit_labels"][key]
-        while len(pool) < units:  # a layer with more units than the first
-            pool.append(ax.text(-0.006, len(pool), "", fontsize=7,
-                                ha="right", va="center",
-                                transform=ax.get_yaxis_transform()))
-        for i, text in enumerate(pool):
-            text.set_text(str(int(order[i]))
-                          if i < units and i % every == 0 else "")
+        artists["unit_labels"][key].set(
+            np.full(len(rows), -0.006), rows, [str(int(order[i])) for i in rows])
         ax.set_ylim(units - 0.5, -0.5)
         artists["bar_axes"][key].set_ylim(units - 0.5, -0.5)
     artists["words"] = list(words)
@@ -596,40 +673,24 @@ def update_gate_review(artists: Mapping[str, Any], words: Sequence[str],
     ax_u.set_xlim(-0.5, n - 0.5)
     ticks = [t for t in MaxNLocator(nbins=10, integer=True).tick_values(0, n - 1)
              if 0 <= t <= n - 1]
-    for i, text in enumerate(artists["step_labels"]):
-        if i < len(ticks):
-            text.set_x(ticks[i])
-            text.set_text(f"{int(ticks[i])}")
-        else:
-            text.set_text("")
+    artists["step_labels"].set(ticks, -0.03, [f"{int(t)}" for t in ticks])
     artists["header"].set_text(header)
 
 
 def update_gate_window(artists: Mapping[str, Any], lo: int, hi: int) -> None:
     """Show the steps ``lo .. hi - 1`` in the heatmaps and sentiment rows.
 
-    Only the words of the window become tick labels (a tick per step of a
-    300-word review would cost more to lay out than the rest of the figure).
+    Only the words of the window are labelled (a label per step of a
+    300-word review would cost more to draw than the rest of the figure).
     """
     ax_s = artists["sentiment_axes"]
     for ax in (*artists["heat_axes"].values(), ax_s):
         ax.set_xlim(lo - 0.5, hi - 0.5)
     words = artists["words"]
-    pool = artists["word_labels"]
-    while len(pool) < hi - lo:  # one text per word shown, made once
-        pool.append(ax_s.text(0, -0.04, "", fontsize=7.5, ha="center",
-                              va="top", transform=ax_s.get_xaxis_transform(),
-                              rotation_mode="anchor"))
-    rotation = 0 if hi - lo <= 8 else 90
-    for k, text in enumerate(pool):
-        if k < hi - lo:
-            text.set_x(lo + k)
-            text.set_text(words[lo + k])
-            text.set_rotation(rotation)
-            text.set_ha("center" if rotation == 0 else "right")
-            text.set_va("top" if rotation == 0 else "center")
-        else:
-            text.set_text("")
+    upright = hi - lo <= 8
+    artists["word_labels"].set(
+        np.arange(lo, hi), -0.04, words[lo:hi], rotation=0 if upright else 90,
+        ha="center" if upright else "right", va="top" if upright else "center")
     span = artists["window_span"]
     span.set_x(lo - 0.5)
     span.set_width(hi - lo)

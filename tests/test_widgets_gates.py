@@ -86,6 +86,13 @@ def reference_ids(trained, ids):
     return words, vals, s
 
 
+def shown_labels(labels):
+    """(texts, x, y) of a plots.LabelRow, x and y read from what it draws."""
+    offsets = np.asarray(labels.collection.get_offsets())
+    assert len(labels.collection.get_paths()) == len(labels.texts) == len(offsets)
+    return list(labels.texts), list(offsets[:, 0]), list(offsets[:, 1])
+
+
 def plotted(explorer):
     """What the explorer's figure shows now, read back from its artists."""
     art = explorer.artists
@@ -93,9 +100,8 @@ def plotted(explorer):
         "images": {k: np.asarray(im.get_array()) for k, im in art["images"].items()},
         "extent": art["images"]["z"].get_extent(),
         "xlim": art["sentiment_axes"].get_xlim(),
-        "words": [t.get_text() for t in art["word_labels"] if t.get_text()],
-        "word_x": [t.get_position()[0] for t in art["word_labels"]
-                   if t.get_text()],
+        "words": shown_labels(art["word_labels"])[0],
+        "word_x": shown_labels(art["word_labels"])[1],
         "step_x": [b.get_x() + 0.5 for b in art["step_boxes"]],
         "unit_row": [b.get_y() + 0.5 for b in art["unit_boxes"].values()],
         "bars": {k: plots.bar_values(c) for k, c in art["bars"].items()},
@@ -221,9 +227,9 @@ def test_sort_orders_the_rows(trained, dataset, explorer, sort):
     assert_shows(explorer, words, vals, s)
     every = int(np.ceil(UNITS / 8))
     for key in ("z", "r", "h"):
-        labels = [t.get_text() for t in explorer.artists["unit_labels"][key]]
-        assert labels == [str(u) if i % every == 0 else ""
-                          for i, u in enumerate(expected)]
+        texts, _, rows = shown_labels(explorer.artists["unit_labels"][key])
+        assert texts == [str(u) for u in expected[::every]]
+        assert rows == list(range(0, UNITS, every))
 
 
 def test_review_slider_and_filters(trained, dataset, explorer):
@@ -358,8 +364,7 @@ def test_several_traces_layer_selector_and_no_sentiment_for_bidirectional():
     np.testing.assert_allclose(plots.bar_values(art["bars"]["z"]),
                                st["z"][st["step"], st["order"]])
     assert art["bar_axes"]["z"].get_ylim() == (5.5, -0.5)
-    assert [t.get_text() for t in art["unit_labels"]["r"]] == [
-        str(u) for u in st["order"]]
+    assert shown_labels(art["unit_labels"]["r"])[0] == [str(u) for u in st["order"]]
     assert "unit <b>5</b>" in ex.readout.value
 
     bi = small_trained(seed=6, bidirectional=True)
