@@ -108,3 +108,62 @@ def test_cli_reports_a_missing_archive(tmp_path, capsys):
     code = main(["train", "--archive", str(tmp_path / "nope.tar.gz"), "--epochs", "1"])
     assert code == 2
     assert "nope.tar.gz" in capsys.readouterr().err
+
+
+def _padded_reviews(n=50, width=130, seed=0):
+    rng = np.random.default_rng(seed)
+    lengths = rng.integers(1, width + 1, size=n)
+    x = rng.integers(1, 40, size=(n, width)).astype("int32")
+    x[np.arange(width)[None, :] >= lengths[:, None]] = 0
+    return x, rng.integers(0, 2, size=n).astype("int32"), lengths
+
+
+def test_length_batches_group_reviews_and_drop_only_padding():
+    x, y, lengths = _padded_reviews()
+    batches = models.length_batches(x, y, batch_size=8, seed=3, multiple=32)
+    seen = []
+    for xb, yb in batches:
+        longest = max(int(((xb != 0).sum(axis=1)).max()), 1)
+        assert xb.shape[1] == min(130, -(-longest // 32) * 32)  # cut, rounded up
+        assert len(xb) == len(yb) <= 8
+        for row, label in zip(xb, yb):  # each row is a whole review
+            matches = [i for i in range(len(x)) if np.array_equal(x[i, :len(row)], row)
+                       and not x[i, len(row):].any() and y[i] == label]
+            assert matches
+            seen.append(matches[0])
+    assert sorted(seen) == list(range(len(x)))  # every review exactly once
+    # similar lengths together: far fewer padded steps than the full width
+    padded = sum(xb.size for xb, _ in batches)
+    assert padded < 0.8 * x.size
+    # the seed shuffles; None keeps the order sorted by length
+    again = models.length_batches(x, y, batch_size=8, seed=3, multiple=32)
+    assert all(np.array_equal(a[0], b[0]) for a, b in zip(batches, again))
+    ordered = models.length_batches(x, y, batch_size=8, seed=None, multiple=32)
+    widths = [xb.shape[1] for xb, _ in ordered]
+    assert widths == sorted(widths)
+
+
+def test_length_batches_refuse_left_padding():
+    x, y, _ = _padded_reviews(n=10)
+    x = x[:, ::-1]  # now padded at the front
+    with pytest.raises(ValueError, match="right-padded"):
+        models.length_batches(x, y, batch_size=4)
+
+
+def test_fit_with_buckets_trains_the_same_model_on_any_length():
+    x, y, _ = _padded_reviews(n=64, width=40, seed=1)
+    keras.utils.set_random_seed(0)
+    model = models.build_classifier("gru", num_words=40, maxlen=None, embed_dim=4, units=3,
+                                    decay_steps=8)
+    before = model.predict(x[:4], verbose=0)
+    hist = models.fit(model, x, y, epochs=2, batch_size=16, buckets=True,
+                      validation_data=(x[:16], y[:16]), verbose=0)
+    assert len(hist["seconds"]) == 2 and len(hist["val_accuracy"]) == 2
+    assert not np.allclose(model.predict(x[:4], verbose=0), before)  # it learned
+    # padding columns never matter to the masked model
+    np.testing.assert_allclose(model.predict(x[:4, :30], verbose=0)[x[:4].astype(bool)
+                               .sum(1) <= 30],
+                               model.predict(x[:4], verbose=0)[x[:4].astype(bool).sum(1) <= 30],
+                               atol=1e-6)
+    lr = model.optimizer.learning_rate
+    assert float(np.asarray(lr)) == pytest.approx(0.0, abs=1e-9)  # cosine reached 0
