@@ -37,6 +37,11 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--num-words", type=int, default=defaults.num_words)
     train.add_argument("--maxlen", type=int, default=defaults.maxlen)
     train.add_argument("--batch-size", type=int, default=defaults.batch_size)
+    train.add_argument("--dropout", type=float, default=defaults.dropout)
+    train.add_argument("--learning-rate", type=float, default=defaults.learning_rate,
+                       help="start of the cosine decay to 0")
+    train.add_argument("--no-polarity", action="store_true",
+                       help="leave out the fixed word-polarity feature")
     train.add_argument("--train-size", type=int, default=defaults.train_size,
                        help="use the first N training reviews (default: all)")
     train.add_argument("--test-size", type=int, default=defaults.test_size,
@@ -65,6 +70,9 @@ def main(argv: list[str] | None = None) -> int:
             num_words=args.num_words,
             maxlen=args.maxlen,
             batch_size=args.batch_size,
+            dropout=args.dropout,
+            learning_rate=args.learning_rate,
+            polarity=not args.no_polarity,
             train_size=args.train_size,
             test_size=args.test_size,
             seed=args.seed,

@@ -45,6 +45,7 @@ __all__ = [
     "seed_model",
     "seed_features",
     "build_classifier",
+    "AppendPolarity",
     "cudnn_compatible",
     "xla_on_cpu",
     "device_name",
@@ -89,6 +90,52 @@ def seed_features(x: np.ndarray) -> np.ndarray:
     return x.reshape(x.shape + (1,)).astype("float32")
 
 
+@keras.saving.register_keras_serializable(package="gru_edu")
+class AppendPolarity(layers.Layer):
+    """Appends one fixed number per word to its learned vector: its polarity.
+
+    Called on ``[vectors, word_ids]``: ``vectors`` ``(batch, time, d)`` from
+    an ``Embedding`` and the ids they came from; returns ``(batch, time,
+    d + 1)``, the last feature ``polarity[id]``
+    (:func:`gru_edu.data.word_polarity`), a weight that training does not
+    change. The mask of ``vectors`` passes through, so the recurrent layer
+    still skips the padding. (A plain ``Concatenate`` would work too, but it
+    rebuilds the mask from both inputs with a handful of extra graph nodes.)
+    """
+
+    def __init__(self, polarity: Any = None, num_words: int | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if polarity is None and num_words is None:
+            raise ValueError("give polarity values or num_words")
+        self.num_words = int(num_words if polarity is None else len(polarity))
+        self._initial = None if polarity is None else np.asarray(polarity, "float32")
+        self.supports_masking = True
+
+    def build(self, input_shape: Any) -> None:
+        self.table = self.add_weight(
+            shape=(self.num_words,), initializer="zeros", trainable=False, name="table"
+        )
+        if self._initial is not None:
+            self.table.assign(self._initial)
+
+    def call(self, inputs: Any) -> Any:
+        vectors, ids = inputs
+        value = keras.ops.take(self.table, keras.ops.cast(ids, "int32"), axis=0)
+        value = keras.ops.cast(value[..., None], vectors.dtype)
+        return keras.ops.concatenate([vectors, value], axis=-1)
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
+        return None if mask is None else mask[0]
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        shape = tuple(input_shape[0])
+        return shape[:-1] + ((shape[-1] + 1) if shape[-1] is not None else None,)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "num_words": self.num_words}
+
+
 def build_classifier(
     kind: str = "gru",
     num_words: int = 30000,
@@ -99,6 +146,8 @@ def build_classifier(
     learning_rate: float = 1e-3,
     name: str | None = None,
     decay_steps: int | None = None,
+    polarity: np.ndarray | None = None,
+    average_weights: bool = False,
 ) -> keras.Model:
     """Embedding → GRU/LSTM/SimpleRNN → Dense(1, sigmoid), compiled.
 
@@ -116,11 +165,21 @@ def build_classifier(
     the output layer while training. ``maxlen=None`` takes reviews of any
     length (needed by ``fit(..., buckets=True)``). ``decay_steps`` lowers the
     learning rate along a cosine to 0 over that many batches.
+
+    ``polarity`` (``(num_words,)``, from :func:`gru_edu.data.word_polarity`
+    on the training reviews) adds one fixed input per word next to the
+    learned vector: how much more often the word appears in positive than in
+    negative training reviews. ``average_weights=True`` keeps a moving
+    average of the weights during training (Adam's ``use_ema``, momentum
+    0.99) and ends training on it: the average of the last few hundred
+    batches generalises better than the last batch's weights.
     """
     if kind not in RECURRENT_LAYERS:
         raise ValueError(f"kind must be one of {sorted(RECURRENT_LAYERS)}, got {kind!r}")
     inputs = keras.Input(shape=(maxlen,), dtype="int32", name="word_ids")
     x = layers.Embedding(num_words, embed_dim, mask_zero=True, name="embedding")(inputs)
+    if polarity is not None:
+        x = AppendPolarity(polarity, name="polarity")([x, inputs])
     if dropout:
         x = layers.SpatialDropout1D(dropout, name="embedding_dropout")(x)
     x = RECURRENT_LAYERS[kind](units, name=kind)(x)
@@ -128,11 +187,16 @@ def build_classifier(
         x = layers.Dropout(dropout, name="dropout")(x)
     outputs = layers.Dense(1, activation="sigmoid", name="sentiment")(x)
     model = keras.Model(inputs, outputs, name=name or f"imdb_{kind}")
+    if polarity is not None and len(polarity) != num_words:
+        raise ValueError(
+            f"polarity must have one value per word id ({num_words}), "
+            f"got shape {np.shape(polarity)}"
+        )
     rate: Any = learning_rate
     if decay_steps:
         rate = keras.optimizers.schedules.CosineDecay(learning_rate, int(decay_steps))
     model.compile(
-        optimizer=keras.optimizers.Adam(rate),
+        optimizer=keras.optimizers.Adam(rate, use_ema=average_weights, ema_momentum=0.99),
         loss="binary_crossentropy",
         metrics=["accuracy"],
         jit_compile=xla_on_cpu(),

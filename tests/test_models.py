@@ -167,3 +167,30 @@ def test_fit_with_buckets_trains_the_same_model_on_any_length():
                                atol=1e-6)
     lr = model.optimizer.learning_rate
     assert float(np.asarray(lr)) == pytest.approx(0.0, abs=1e-9)  # cosine reached 0
+
+
+def test_polarity_feature_is_fixed_masked_and_saved(tmp_path):
+    from gru_edu import gates
+
+    polarity = np.linspace(-2, 2, 20).astype("float32")
+    keras.utils.set_random_seed(0)
+    model = models.build_classifier("gru", num_words=20, maxlen=None, embed_dim=3, units=2,
+                                    polarity=polarity, dropout=0.3, average_weights=True)
+    x = np.array([[1, 5, 9, 0, 0], [1, 7, 4, 11, 0]], dtype="int32")
+    y = np.array([1, 0], dtype="int32")
+    layer = model.get_layer("polarity")
+    assert not layer.trainable_weights
+    models.fit(model, np.repeat(x, 8, 0), np.repeat(y, 8, 0), epochs=2, batch_size=4,
+               verbose=0)
+    np.testing.assert_array_equal(np.asarray(layer.table), polarity)  # not trained
+    # the GRU reads [learned vector, polarity[id]], with the padding masked
+    (trace,) = gates.trace(model, x)
+    np.testing.assert_allclose(trace.x[..., -1], polarity[x], rtol=1e-6)
+    np.testing.assert_array_equal(trace.mask, x != 0)
+    assert trace.max_abs_error <= gates.TOLERANCE
+    bundle = models.TrainedModel(model, Vocabulary([f"w{i}" for i in range(16)]), 5)
+    loaded = models.TrainedModel.load(bundle.save(tmp_path / "b"))
+    np.testing.assert_allclose(loaded.model.predict(x, verbose=0),
+                               model.predict(x, verbose=0), atol=1e-6)
+    with pytest.raises(ValueError, match="one value per word id"):
+        models.build_classifier("gru", num_words=30, polarity=polarity)
