@@ -52,6 +52,7 @@ __all__ = [
     "TrainedModel",
     "EpochTimer",
     "fit",
+    "evaluate",
     "length_batches",
     "default_model_dir",
 ]
@@ -377,6 +378,17 @@ def fit(
     hist = {k: [float(v) for v in vals] for k, vals in history.history.items()}
     hist["seconds"] = timer.seconds
     return hist
+
+
+def evaluate(
+    model: keras.Model, x: np.ndarray, y: np.ndarray, buckets: bool = False
+) -> tuple[float, float]:
+    """``(loss, accuracy)`` on ``(x, y)``; ``buckets=True`` as in :func:`fit`."""
+    if buckets:
+        loss, accuracy = model.evaluate(_batch_dataset(x, y, 512, None), verbose=0)
+    else:
+        loss, accuracy = model.evaluate(x, y, batch_size=512, verbose=0)
+    return float(loss), float(accuracy)
 
 
 @dataclass
