@@ -913,9 +913,9 @@ def word_polarity(
         polarity[w] = log(p_w / sum(p)) - log(q_w / sum(q))
 
     This is the Naive Bayes feature of Wang & Manning (2012, "Baselines and
-    bigrams"): above 0 a word is more frequent in positive reviews ("great"
-    about +1.5), below 0 in negative ones ("worst" about -2.7). Compute it
-    on *training* reviews only. The reserved ids (padding, start, unknown
+    bigrams"): above 0 a word is more frequent in positive reviews
+    ("wonderful" +1.5 in the IMDB training reviews), below 0 in negative
+    ones ("worst" -2.2). Compute it on *training* reviews only. The reserved ids (padding, start, unknown
     word) get 0.
 
     Args:
