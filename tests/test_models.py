@@ -194,3 +194,16 @@ def test_polarity_feature_is_fixed_masked_and_saved(tmp_path):
                                model.predict(x, verbose=0), atol=1e-6)
     with pytest.raises(ValueError, match="one value per word id"):
         models.build_classifier("gru", num_words=30, polarity=polarity)
+
+
+def test_weight_average_spans_a_short_training_too():
+    """The moving average starts at the initial weights: for a short run its
+    momentum drops so that they weigh < 1% at the end (0.99 for long runs)."""
+    def momentum(steps):
+        model = models.build_classifier("gru", num_words=20, maxlen=None, embed_dim=2,
+                                        units=2, decay_steps=steps, average_weights=True)
+        return float(model.optimizer.ema_momentum)
+
+    assert momentum(784) == pytest.approx(0.99)  # the full IMDB run: 4 x 196 batches
+    short = momentum(48)  # the fast setting: 3 x 16 batches
+    assert short < 0.9 and short ** 48 < 0.01

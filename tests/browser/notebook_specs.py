@@ -187,10 +187,12 @@ def gate_numbers(trained: Any, ids: np.ndarray, step: int,
     """Gates of ``unit`` at review step ``step`` of one padded review.
 
     Computed here with :func:`gru_edu.cell.gru_forward` on the model's own
-    weights (embedding lookup, the GRU's ``GRUParams``, the sigmoid output
-    layer applied to every ``h_t``), in float64 — not through the explorer
-    or :mod:`gru_edu.gates` — and cross-checked against
-    :func:`gru_edu.gates.trace`. ``step`` counts review words (padding
+    weights (embedding lookup, plus the fixed word-polarity feature when the
+    model has one, the GRU's ``GRUParams``, the sigmoid output layer applied
+    to every ``h_t``), in float64 — not through the explorer or
+    :mod:`gru_edu.gates` — and cross-checked against
+    :func:`gru_edu.gates.trace` (which starts each step from Keras's float32
+    state, hence 1e-6). ``step`` counts review words (padding
     excluded), as the explorer's ``step`` slider does.
     """
     import keras
@@ -207,6 +209,10 @@ def gate_numbers(trained: Any, ids: np.ndarray, step: int,
     gru = next(la for la in model.layers if isinstance(la, keras.layers.GRU))
     dense = [la for la in model.layers if isinstance(la, keras.layers.Dense)]
     x = emb.get_weights()[0].astype(np.float64)[ids][None]
+    polarity = [la for la in model.layers if hasattr(la, "table")]
+    if polarity:  # models.AppendPolarity: one fixed number per word, appended
+        table = np.asarray(polarity[0].table, dtype=np.float64)
+        x = np.concatenate([x, table[ids][None, :, None]], axis=-1)
     params = GRUParams.from_keras(gru).astype(np.float64)
     h_seq, cache = gru_forward(x, params, mask=(ids != gates.PAD)[None])
     w, b = (a.astype(np.float64) for a in dense[-1].get_weights())
@@ -214,7 +220,7 @@ def gate_numbers(trained: Any, ids: np.ndarray, step: int,
     traced = gates.trace(model, ids[None])[0]
     for g in gates.GATES:  # the explorer's source agrees with the cell
         np.testing.assert_allclose(traced.gate(g)[0], getattr(cache, g)[0],
-                                   atol=1e-9, err_msg=f"gates.trace {g}")
+                                   atol=1e-6, err_msg=f"gates.trace {g}")
     t = start + int(step)
     return {"word": trained.vocab.id_to_word(int(ids[t])),
             "length": length, "z": cache.z[0, t, unit],
