@@ -96,11 +96,12 @@ def _ema_momentum(steps: int | None) -> float:
 
     The average starts from the initial weights; with only a few dozen
     batches (the fast CI setting) 0.99 would leave it mostly untrained, so
-    the momentum is lowered until the start weighs < 1% (``m**steps``).
+    the momentum is lowered until the start weighs < 1% (``m**steps``);
+    0 (the last weights) for 5 batches or fewer.
     """
     if not steps:
         return 0.99
-    return float(min(0.99, 1.0 - 5.0 / steps))
+    return float(min(0.99, max(0.0, 1.0 - 5.0 / steps)))
 
 
 @keras.saving.register_keras_serializable(package="gru_edu")

@@ -207,3 +207,4 @@ def test_weight_average_spans_a_short_training_too():
     assert momentum(784) == pytest.approx(0.99)  # the full IMDB run: 4 x 196 batches
     short = momentum(48)  # the fast setting: 3 x 16 batches
     assert short < 0.9 and short ** 48 < 0.01
+    assert momentum(2) == 0.0  # a couple of batches: the last weights
