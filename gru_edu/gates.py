@@ -621,9 +621,10 @@ _BLAS = None
 def _one_blas_thread() -> Iterator[None]:
     """Run the per-step products on one BLAS thread.
 
-    A step multiplies a ``(batch, units)`` state by ``U``: far too small to
-    share between threads, and on a busy machine OpenBLAS's threads wait for
-    each other (measured: 30x slower on 2 shared cores). ``threadpoolctl``
+    The replay's products are small (one review: 300 rows of ``units``
+    values) and run right after Keras's own threaded pass; on a busy machine
+    OpenBLAS's threads wait for each other (measured with the earlier
+    step-by-step replay: 30x slower on 2 shared cores). ``threadpoolctl``
     is optional; without it nothing changes.
     """
     global _BLAS
@@ -685,6 +686,19 @@ def _shape_str(shape: tuple) -> str:
     return "(" + ", ".join(dims) + ")"
 
 
+def _last_unmasked(mask: np.ndarray, before: bool) -> np.ndarray:
+    """Index of the last unmasked step up to each step (-1: none yet), run order.
+
+    ``before=False`` counts the step itself, ``before=True`` only the steps
+    before it (the state a step reads).
+    """
+    batch, time = mask.shape
+    last = np.maximum.accumulate(np.where(mask, np.arange(time), -1), axis=1)
+    if before:
+        last = np.concatenate([np.full((batch, 1), -1), last[:, :-1]], axis=1)
+    return last
+
+
 def _carried(
     states: np.ndarray, mask: np.ndarray, h0: np.ndarray, before: bool
 ) -> np.ndarray:
@@ -695,10 +709,7 @@ def _carried(
     (``before=True``: the ``h_{t-1}`` the step reads), or ``h0`` when there is
     none yet.
     """
-    batch, time = mask.shape
-    last = np.maximum.accumulate(np.where(mask, np.arange(time), -1), axis=1)
-    if before:
-        last = np.concatenate([np.full((batch, 1), -1), last[:, :-1]], axis=1)
+    last = _last_unmasked(mask, before)
     picked = np.take_along_axis(states, np.maximum(last, 0)[..., None], axis=1)
     return np.where(last[..., None] >= 0, picked, h0[:, None, :])
 
@@ -731,9 +742,8 @@ def _replay_direction(
         step = gru_steps(xp, h_prev, params)
         z, r, h_tilde, hu_h, h_new = step.z, step.r, step.h_tilde, step.hu_h, step.h
     else:  # only the unmasked steps, gathered into one sequence
-        b_idx, t_idx = np.nonzero(mp)
-        last = np.maximum.accumulate(np.where(mp, np.arange(time), -1), axis=1)
-        t_prev = np.concatenate([np.full((batch, 1), -1), last[:, :-1]], axis=1)[mp]
+        b_idx = np.nonzero(mp)[0]
+        t_prev = _last_unmasked(mp, before=True)[mp]
         hp = np.where(
             (t_prev >= 0)[:, None], keras_h[b_idx, np.maximum(t_prev, 0)], h0[b_idx]
         )

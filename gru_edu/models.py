@@ -191,6 +191,11 @@ def build_classifier(
     """
     if kind not in RECURRENT_LAYERS:
         raise ValueError(f"kind must be one of {sorted(RECURRENT_LAYERS)}, got {kind!r}")
+    if polarity is not None and len(polarity) != num_words:
+        raise ValueError(
+            f"polarity must have one value per word id ({num_words}), "
+            f"got shape {np.shape(polarity)}"
+        )
     inputs = keras.Input(shape=(maxlen,), dtype="int32", name="word_ids")
     x = layers.Embedding(num_words, embed_dim, mask_zero=True, name="embedding")(inputs)
     if polarity is not None:
@@ -202,11 +207,6 @@ def build_classifier(
         x = layers.Dropout(dropout, name="dropout")(x)
     outputs = layers.Dense(1, activation="sigmoid", name="sentiment")(x)
     model = keras.Model(inputs, outputs, name=name or f"imdb_{kind}")
-    if polarity is not None and len(polarity) != num_words:
-        raise ValueError(
-            f"polarity must have one value per word id ({num_words}), "
-            f"got shape {np.shape(polarity)}"
-        )
     rate: Any = learning_rate
     if decay_steps:
         rate = keras.optimizers.schedules.CosineDecay(learning_rate, int(decay_steps))
@@ -312,7 +312,7 @@ def length_batches(
     y = np.asarray(y)
     if x.ndim != 2:
         raise ValueError(f"x must be (reviews, maxlen) word ids, got shape {x.shape}")
-    if len(x) and (x[:, 0] == 0).any() and x.any(axis=1)[x[:, 0] == 0].any():
+    if ((x[:, 0] == 0) & x.any(axis=1)).any():  # a review after padding
         raise ValueError(
             "length_batches needs right-padded reviews (padding='post'): some "
             "rows start with padding"

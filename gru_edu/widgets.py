@@ -175,6 +175,14 @@ class Explorer:
 
         display(self.widget)
 
+    def snapshot(self) -> Any:
+        """What the explorer shows now, as a static image for the notebook."""
+        from IPython.display import Image
+
+        if self.live:
+            return Image(data=plots.figure_png(self.figure, dpi=self.dpi))
+        return Image(data=bytes(self.view.value))
+
     def __repr__(self) -> str:
         vals = ", ".join(f"{k}={v:.3g}" for k, v in self.values().items())
         return f"{type(self).__name__}({vals})"
@@ -923,14 +931,6 @@ class GateExplorer(Explorer):
                 "coloured by the sentiment so far (green positive, red "
                 "negative):</span><br>" + " ".join(out))
 
-    def snapshot(self) -> Any:
-        """What the explorer shows now, as a static image for the notebook."""
-        from IPython.display import Image
-
-        if self.live:
-            return Image(data=plots.figure_png(self.figure, dpi=self.dpi))
-        return Image(data=bytes(self.view.value))
-
     def __repr__(self) -> str:
         s = self.state
         if not s:
@@ -1102,14 +1102,6 @@ class UnitWordsExplorer(Explorer):
         else:
             self.figure.canvas.draw()
             self.view.value = _canvas_png(self.figure.canvas)
-
-    def snapshot(self) -> Any:
-        """What the explorer shows now, as a static image for the notebook."""
-        from IPython.display import Image
-
-        if self.live:
-            return Image(data=plots.figure_png(self.figure, dpi=self.dpi))
-        return Image(data=bytes(self.view.value))
 
     def __repr__(self) -> str:
         s = self.state

@@ -348,6 +348,26 @@ def _parse_readout(text: str) -> float:
     return float(text.replace("\u2212", "-").strip())
 
 
+def _assert_moved(check: Any, before: dict, after: dict, shot_before: bytes,
+                  shot_after: bytes) -> tuple[dict[str, tuple[Any, Any]], float]:
+    """Every slider the check moved changed value, and so did the plot.
+
+    Returns the sliders that changed (name -> (before, after)) and the
+    fraction of the plot's pixels that changed."""
+    moved = {name: (before[name], after[name])
+             for name in after if before[name] != after[name]}
+    for move in check.moves:
+        assert move.slider in moved, (
+            f"{move.describe()} did not change {move.slider} "
+            f"(still {after[move.slider]})")
+    changed = changed_fraction(shot_before, shot_after)
+    assert changed > 0.005, (
+        f"{check.title!r}: plot area unchanged after "
+        f"{', '.join(m.describe() for m in check.moves)} "
+        f"({changed:.2%} of pixels differ)")
+    return moved, changed
+
+
 def check_explorer(page: Any, check: ExplorerCheck, save: Callable[[str, Any], Path],
                    prefix: str, probe: Callable[[str], dict] | None = None,
                    settle_s: float = 45) -> dict[str, Any]:
@@ -421,17 +441,8 @@ def check_explorer(page: Any, check: ExplorerCheck, save: Callable[[str, Any], P
         assert abs(_parse_readout(s["readout"]) - s["value"]) <= 0.0051 + \
             1e-9 * abs(s["value"]), f"{name}: readout {s['readout']!r} " \
             f"but value {s['value']}"
-    moved = {name: (b["value"], a["value"])
-             for name, b, a in zip(names, before, after) if b != a}
-    for move in check.moves:
-        assert move.slider in moved, (
-            f"{move.describe()} did not change {move.slider} "
-            f"(still {after[names.index(move.slider)]['value']})")
-    changed = changed_fraction(shot_before, shot_after)
-    assert changed > 0.005, (
-        f"{check.title!r}: plot area unchanged after "
-        f"{', '.join(m.describe() for m in check.moves)} "
-        f"({changed:.2%} of pixels differ)")
+    moved, changed = _assert_moved(check, dict(zip(names, before)),
+                                   dict(zip(names, after)), shot_before, shot_after)
 
     expected = check.expected(local)
     summary = {"title": check.title, "moves": [m.describe() for m in check.moves],
@@ -575,17 +586,8 @@ def check_readout_explorer(page: Any, check: ExplorerCheck,
 
     text = root.inner_text()
     assert CALLBACK_ERROR not in text, f"{check.title!r} shows: {text[-300:]}"
-    moved = {name: (before["sliders"][name], after["sliders"][name])
-             for name in names if before["sliders"][name] != after["sliders"][name]}
-    for move in check.moves:
-        assert move.slider in moved, (
-            f"{move.describe()} did not change {move.slider} "
-            f"(still {after['sliders'][move.slider]})")
-    changed = changed_fraction(shot_before, shot_after)
-    assert changed > 0.005, (
-        f"{check.title!r}: plot area unchanged after "
-        f"{', '.join(m.describe() for m in check.moves)} "
-        f"({changed:.2%} of pixels differ)")
+    moved, changed = _assert_moved(check, before["sliders"], after["sliders"],
+                                   shot_before, shot_after)
 
     where = {k: after[k] for k in ("review", "step", "unit")}
     want = check.shown(where)
