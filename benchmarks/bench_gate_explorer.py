@@ -57,7 +57,7 @@ def _reviews(trained, n: int) -> tuple[np.ndarray, np.ndarray]:
     from gru_edu import data
 
     try:
-        (_, _), (x, y) = data.load_imdb(num_words=trained.vocab.num_words,
+        (_, _), (x, y) = data.load_imdb(vocabulary=trained.vocab,
                                         maxlen=trained.maxlen, progress=False)
         return x[:n], y[:n]
     except data.ArchiveError:

@@ -43,7 +43,11 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--no-polarity", action="store_true",
                        help="leave out the fixed word-polarity feature")
     train.add_argument("--train-size", type=int, default=defaults.train_size,
-                       help="use the first N training reviews (default: all)")
+                       help="use the first N reviews of the training part "
+                            "(default: all 22,500 left after validation)")
+    train.add_argument("--val-size", type=int, default=defaults.val_size,
+                       help="validation reviews held out of the training reviews "
+                            "(label-balanced, fixed seed; default %(default)s)")
     train.add_argument("--test-size", type=int, default=defaults.test_size,
                        help="evaluate on the first N test reviews (default: all)")
     train.add_argument("--seed", type=int, default=defaults.seed)
@@ -75,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
             polarity=not args.no_polarity,
             train_size=args.train_size,
             test_size=args.test_size,
+            val_size=args.val_size,
             seed=args.seed,
         )
         print(f"gru-edu: training {args.model} on IMDB, mode {config.mode_name()}")
@@ -89,13 +94,20 @@ def main(argv: list[str] | None = None) -> int:
         path = result.trained.save(args.out or _default_out(args.model))
         meta = result.trained.meta
         print(
-            f"test accuracy {meta['test_accuracy']:.4f} | "
+            f"validation accuracy {_fmt(meta['val_accuracy'])} "
+            f"({meta['val_reviews']:,} reviews held out of training) | "
+            f"test accuracy {meta['test_accuracy']:.4f} "
+            f"({meta['test_reviews']:,} test reviews, scored once) | "
             f"{meta['seconds_per_epoch']:.1f} s/epoch on {meta['device']} | "
             f"cuDNN eligible: {meta['cudnn_eligible']} | "
             f"total {time.perf_counter() - start:.0f} s"
         )
         print(f"saved to {path}  (open with gru_edu.models.TrainedModel.load)")
     return 0
+
+
+def _fmt(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.4f}"
 
 
 def _default_out(kind: str) -> Path:

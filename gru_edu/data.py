@@ -789,6 +789,7 @@ def load_imdb(
     reviews_per_folder: int | None = REVIEWS_PER_FOLDER,
     progress: bool = True,
     download: bool = True,
+    vocabulary: Vocabulary | None = None,
 ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """The IMDB reviews as ``(x_train, y_train), (x_test, y_test)``.
 
@@ -819,6 +820,10 @@ def load_imdb(
             (12,500; ``None`` only checks that none is empty).
         progress: show tqdm bars while reading the archive the first time.
         download: allow the download if the archive is nowhere on disk.
+        vocabulary: encode the reviews with this vocabulary's ids instead of
+            the ranking of all 25,000 training reviews: the ids a trained
+            model's bundle expects (``load_imdb(vocabulary=trained.vocab)``).
+            Its ``num_words`` is the id bound; ``num_words`` is then ignored.
 
     Returns:
         ``x`` int32 ``(25000, maxlen)`` and ``y`` int32 ``(25000,)`` (1 = positive)
@@ -833,9 +838,16 @@ def load_imdb(
     if maxlen is not None and maxlen < 0:
         raise ValueError(f"maxlen must be >= 0 or None, got {maxlen}")
     names = [f"{s}_{a}" for s in SPLITS for a in ("tokens", "offsets", "labels")]
+    if vocabulary is not None:
+        names.append("words")
     data = _load_cached(
         "tokens", names, archive, cache_dir, reviews_per_folder, progress, download
     )
+    if vocabulary is not None:
+        lookup = _recode_table(_from_json_array(data["words"]), vocabulary)
+        for split in SPLITS:
+            data[f"{split}_tokens"] = lookup[data[f"{split}_tokens"]]
+        num_words = vocabulary.num_words
     bound = np.iinfo(np.int32).max if num_words is None else num_words
     perms = _keras_permutations(*_split_sizes(data["meta"]), seed)
     result = []
@@ -854,6 +866,19 @@ def load_imdb(
         y = data[f"{split}_labels"][order].astype(np.int32)
         result.append((x, y))
     return result[0], result[1]
+
+
+def _recode_table(words: Sequence[str], vocabulary: Vocabulary) -> np.ndarray:
+    """Cache id -> ``vocabulary`` id, for every id the token cache holds.
+
+    The reserved ids keep their meaning; a word ``vocabulary`` does not keep
+    becomes OOV.
+    """
+    lookup = np.full(len(words) + INDEX_FROM + 1, OOV, dtype=np.int32)
+    lookup[: INDEX_FROM + 1] = np.arange(INDEX_FROM + 1)
+    get = vocabulary.word_index.get
+    lookup[INDEX_FROM + 1 :] = [get(w, OOV) for w in words]
+    return lookup
 
 
 def load_vocabulary(

@@ -1,10 +1,13 @@
 """Training an IMDB classifier end to end: data, model, fit, evaluate, bundle.
 
 One function, :func:`train_classifier`, serves the CLI (``python -m gru_edu
-train``), notebook 04 (when no saved model exists yet) and the benchmark, so all
-three train the same model the same way. :class:`TrainSettings` holds the
-recipe; :meth:`TrainSettings.default` is the fixed GRU of notebook 03 in the
-full run, or its small CI version under ``GRU_EDU_FAST=1``.
+train``), notebooks 03 and 04, the recipe search and the benchmark, so all of
+them train the same model the same way and follow the same protocol
+(:mod:`gru_edu.splits`): fitted on the training part, watched epoch by epoch
+on the validation part, scored on the test reviews once, at the end.
+:class:`TrainSettings` holds the recipe; :meth:`TrainSettings.default` is the
+fixed GRU of notebook 03 in the full run, or its small CI version under
+``GRU_EDU_FAST=1``.
 """
 
 from __future__ import annotations
@@ -16,19 +19,29 @@ from typing import Any
 import numpy as np
 
 from . import config
+from .splits import VAL_SIZE
 
-__all__ = ["TrainSettings", "TrainResult", "train_classifier", "FAST_TRAIN_SIZE"]
+__all__ = [
+    "TrainSettings",
+    "TrainResult",
+    "train_classifier",
+    "FAST_TRAIN_SIZE",
+    "FAST_VAL_SIZE",
+]
 
 #: Reviews used for training and testing in the fast (CI) setting.
 FAST_TRAIN_SIZE = 2000
+#: Validation reviews in the fast setting (the full run holds out 2,500).
+FAST_VAL_SIZE = 500
 
 
 @dataclass(frozen=True)
 class TrainSettings:
     """The recipe for one IMDB classifier (see :func:`gru_edu.models.build_classifier`).
 
-    The default is what the recipe search in ``benchmarks/RESULTS.md``
-    settled on. Every plain recipe peaked after one or two epochs and then
+    The default is what the recipe search (``benchmarks/search_recipe.py``,
+    its log ``benchmarks/logs/search_recipe.json``) chose on validation
+    accuracy. Every plain recipe peaked after one or two epochs and then
     overfit (the training reviews are memorised word by word), so the
     defaults regularise: ``dropout`` on the word vectors and the last state,
     a large learning rate that decays along a cosine to 0 over the
@@ -55,8 +68,9 @@ class TrainSettings:
     average_weights: bool = True
     polarity: bool = True
     buckets: bool = True
-    train_size: int | None = None  # None: all 25,000
-    test_size: int | None = None
+    train_size: int | None = None  # None: the whole training part (22,500)
+    test_size: int | None = None  # None: all 25,000 test reviews
+    val_size: int = VAL_SIZE
     seed: int = 0
 
     @classmethod
@@ -65,7 +79,11 @@ class TrainSettings:
         settings = cls(kind=kind)
         if config.fast_mode():
             settings = replace(
-                settings, epochs=3, train_size=FAST_TRAIN_SIZE, test_size=FAST_TRAIN_SIZE
+                settings,
+                epochs=3,
+                train_size=FAST_TRAIN_SIZE,
+                val_size=FAST_VAL_SIZE,
+                test_size=FAST_TRAIN_SIZE,
             )
         return settings
 
@@ -82,17 +100,24 @@ def train_classifier(
     settings: TrainSettings | None = None,
     archive: str | os.PathLike | None = None,
     verbose: int = 2,
+    score_test: bool = True,
 ) -> TrainResult:
-    """Load IMDB, build and train the classifier, evaluate on the test split.
+    """Load IMDB, build and train the classifier; validation each epoch, test once.
+
+    The data are :func:`gru_edu.splits.load_splits`: the vocabulary and the
+    word polarity are fitted on the training part only, the per-epoch
+    ``val_accuracy`` is measured on the validation part, and the test reviews
+    are scored once, after training. ``score_test=False`` skips the test
+    reviews altogether (a recipe search never looks at them).
 
     Returns a :class:`TrainResult` whose ``trained`` (a
     :class:`gru_edu.models.TrainedModel`) carries the vocabulary and settings
-    in ``meta`` (test accuracy, seconds per epoch, device, cuDNN eligibility),
-    ready for ``trained.save(path)``.
+    in ``meta`` (validation and test results, seconds per epoch, device,
+    cuDNN eligibility), ready for ``trained.save(path)``.
     """
     import keras
 
-    from .data import load_imdb, load_vocabulary, word_polarity
+    from .data import word_polarity
     from .models import (
         TrainedModel,
         build_classifier,
@@ -101,14 +126,18 @@ def train_classifier(
         evaluate,
         fit,
     )
+    from .splits import load_splits
 
     settings = settings or TrainSettings.default()
-    (x_train, y_train), (x_test, y_test) = load_imdb(
-        num_words=settings.num_words, maxlen=settings.maxlen, padding="post", archive=archive
+    parts = load_splits(
+        num_words=settings.num_words,
+        maxlen=settings.maxlen,
+        val_size=settings.val_size,
+        train_size=settings.train_size,
+        test_size=settings.test_size,
+        archive=archive,
     )
-    x_train, y_train = x_train[: settings.train_size], y_train[: settings.train_size]
-    x_test, y_test = x_test[: settings.test_size], y_test[: settings.test_size]
-    vocab = load_vocabulary(num_words=settings.num_words, archive=archive)
+    x_train, y_train = parts.x_train, parts.y_train
 
     keras.utils.set_random_seed(settings.seed)
     steps = -(-len(x_train) // settings.batch_size) * settings.epochs
@@ -134,22 +163,38 @@ def train_classifier(
         y_train,
         epochs=settings.epochs,
         batch_size=settings.batch_size,
-        validation_data=(x_test, y_test),
+        validation_data=(parts.x_val, parts.y_val) if len(parts.y_val) else None,
         verbose=verbose,
         buckets=settings.buckets,
         seed=settings.seed,
     )
-    loss, accuracy = evaluate(model, x_test, y_test, buckets=settings.buckets)
+    val_loss, val_accuracy = (
+        evaluate(model, parts.x_val, parts.y_val, buckets=settings.buckets)
+        if len(parts.y_val)
+        else (None, None)
+    )
+    test_loss, test_accuracy = (
+        evaluate(model, parts.x_test, parts.y_test, buckets=settings.buckets)
+        if score_test
+        else (None, None)
+    )
     recurrent = model.get_layer(settings.kind)
     eligible, reasons = cudnn_compatible(recurrent)
     device = device_name()
     meta: dict[str, Any] = {
         "settings": asdict(settings),
         "mode": config.mode_name(),
-        "test_accuracy": float(accuracy),
-        "test_loss": float(loss),
+        "protocol": (
+            "vocabulary, polarity and weights fitted on the training part; "
+            "val_* measured on the validation part; test_* scored once, after training"
+        ),
+        "val_accuracy": val_accuracy,
+        "val_loss": val_loss,
+        "test_accuracy": test_accuracy,
+        "test_loss": test_loss,
         "train_reviews": int(len(x_train)),
-        "test_reviews": int(len(x_test)),
+        "val_reviews": int(len(parts.y_val)),
+        "test_reviews": int(len(parts.y_test)) if score_test else 0,
         # median: the first epoch also pays for XLA/graph compilation
         "seconds_per_epoch": float(np.median(history["seconds"])),
         "seconds_first_epoch": float(history["seconds"][0]),
@@ -160,6 +205,5 @@ def train_classifier(
         "parameters": int(model.count_params()),
         "history": history,
     }
-    trained = TrainedModel(model, vocab, settings.maxlen, "post", "pre", meta)
+    trained = TrainedModel(model, parts.vocab, settings.maxlen, "post", "pre", meta)
     return TrainResult(trained, history)
-

@@ -83,23 +83,64 @@ def test_load_names_what_is_missing(tmp_path):
 
 def test_cli_trains_saves_and_the_bundle_reads_text(tmp_path, imdb_archive, capsys):
     from gru_edu.__main__ import main
+    from gru_edu.splits import load_splits
 
     out = tmp_path / "cli_model"
     code = main([
         "train", "--model", "gru", "--epochs", "1", "--units", "4", "--embed-dim", "4",
         "--num-words", "500", "--maxlen", "40", "--train-size", "256", "--test-size", "128",
-        "--archive", str(imdb_archive), "--out", str(out), "--quiet",
+        "--val-size", "100", "--archive", str(imdb_archive), "--out", str(out), "--quiet",
     ])
     assert code == 0
     printed = capsys.readouterr().out
-    assert "test accuracy" in printed and str(out) in printed
+    assert "validation accuracy" in printed and "(100 reviews held out" in printed
+    assert "test accuracy" in printed and "scored once" in printed and str(out) in printed
+    assert "val_accuracy" in printed  # the per-epoch line: validation, not test
     trained = models.TrainedModel.load(out)
     assert trained.maxlen == 40 and trained.vocab.num_words == 500
-    assert trained.vocab == load_vocabulary(num_words=500, archive=imdb_archive)
-    assert trained.meta["train_reviews"] == 256 and trained.meta["test_reviews"] == 128
-    assert trained.meta["cudnn_eligible"] is True
+    parts = load_splits(num_words=500, maxlen=40, val_size=100, train_size=256,
+                        test_size=128, archive=imdb_archive, progress=False)
+    assert trained.vocab == parts.vocab  # ranked on the 256 training reviews only
+    meta = trained.meta
+    assert (meta["train_reviews"], meta["val_reviews"], meta["test_reviews"]) == (256, 100, 128)
+    assert 0 < meta["val_accuracy"] < 1 and 0 < meta["test_accuracy"] < 1
+    assert meta["cudnn_eligible"] is True
     p = trained.predict_text(["a wonderful film", "awful"])
     assert p.shape == (2,) and np.all((p > 0) & (p < 1))
+
+
+def test_training_watches_validation_and_scores_test_once(imdb_archive, monkeypatch):
+    """Per-epoch numbers come from the validation part; the test reviews are
+    evaluated once after training, or never with ``score_test=False``."""
+    from gru_edu import training
+
+    seen = []
+    real_evaluate = models.evaluate
+    real_fit = models.fit
+
+    def spy_evaluate(model, x, y, buckets=False):
+        seen.append(("evaluate", len(y)))
+        return real_evaluate(model, x, y, buckets=buckets)
+
+    def spy_fit(model, x, y, *args, validation_data=None, **kwargs):
+        seen.append(("fit", len(y), len(validation_data[1])))
+        return real_fit(model, x, y, *args, validation_data=validation_data, **kwargs)
+
+    monkeypatch.setattr(models, "evaluate", spy_evaluate)
+    monkeypatch.setattr(models, "fit", spy_fit)
+    settings = training.TrainSettings(num_words=300, maxlen=30, embed_dim=4, units=3,
+                                      epochs=2, train_size=200, val_size=60, test_size=90)
+    result = training.train_classifier(settings, archive=imdb_archive, verbose=0)
+    assert seen == [("fit", 200, 60), ("evaluate", 60), ("evaluate", 90)]
+    assert len(result.history["val_accuracy"]) == 2
+    assert result.trained.meta["test_reviews"] == 90
+
+    seen.clear()
+    result = training.train_classifier(settings, archive=imdb_archive, verbose=0,
+                                       score_test=False)
+    assert seen == [("fit", 200, 60), ("evaluate", 60)]
+    assert result.trained.meta["test_accuracy"] is None
+    assert result.trained.meta["val_accuracy"] is not None
 
 
 def test_cli_reports_a_missing_archive(tmp_path, capsys):

@@ -177,7 +177,7 @@ def _trained_and_reviews() -> tuple[Any, np.ndarray]:
 
     trained = models.TrainedModel.load(models.default_model_dir("gru"))
     (_, _), (x_test, _) = data.load_imdb(
-        num_words=trained.vocab.num_words, maxlen=trained.maxlen,
+        vocabulary=trained.vocab, maxlen=trained.maxlen,
         padding=trained.padding, progress=False)
     return trained, x_test
 
