@@ -23,19 +23,29 @@ backend). The time the browser takes to show it is not included.
 * ``unit words``: the unit slider of the unit-words explorer.
 
 The timings depend on how busy the CPU is: the load average and the CPU
-count are printed with them.
+count are printed with them and written, with every number, to
+``benchmarks/logs/bench_gate_explorer.json`` (``render_results.py`` renders
+it into ``RESULTS.md``).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
+from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("MPLBACKEND", "Agg")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np  # noqa: E402
+
+from logbook import LOG_DIR, new_log, write_log  # noqa: E402
+
+LOG = LOG_DIR / "bench_gate_explorer.json"
 
 
 def _model(path: str | None):
@@ -136,6 +146,23 @@ def main() -> None:
     for name, seconds in times.items():
         if seconds:
             print(_row(name, seconds))
+    log = new_log("bench_gate_explorer", "gate explorer callback times (controls, cached "
+                  "trace, artists, render, PNG), inline backend")
+    ms = {name: 1000 * np.asarray(sec) for name, sec in times.items() if sec}
+    log["runs"].append({
+        "model": kind,
+        "model_meta": {k: trained.meta.get(k) for k in ("val_accuracy", "test_accuracy",
+                                                         "settings", "device")},
+        "reviews": len(x),
+        "image_px": [round(w), round(h)],
+        "dpi": ex.dpi,
+        "explorer_build_s": built,
+        "unit_words_build_s": uw_built,
+        "moves": {name: {"n": len(v), "median_ms": float(np.median(v)),
+                         "p90_ms": float(np.percentile(v, 90)), "max_ms": float(v.max())}
+                  for name, v in ms.items()},
+    })
+    print(f"log: {write_log(log, LOG)}")
 
 
 if __name__ == "__main__":

@@ -19,7 +19,9 @@ Measured:
 3. :func:`gru_edu.gates.gate_statistics` over ``--reviews`` reviews.
 
 The timings depend on how busy the CPU is: the load average and the CPU
-count are printed with them.
+count are printed with them and written, with every number, to
+``benchmarks/logs/bench_gates.json`` (``render_results.py`` renders it into
+``RESULTS.md``).
 """
 
 from __future__ import annotations
@@ -27,7 +29,12 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import sys
 import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from gru_edu.config import quiet_tensorflow  # noqa: E402
 
@@ -36,8 +43,12 @@ quiet_tensorflow()
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
+from logbook import LOG_DIR, new_log, write_log  # noqa: E402
+
 from gru_edu import gates  # noqa: E402
 from gru_edu.cell import GRUParams, gru_forward, gru_steps  # noqa: E402
+
+LOG = LOG_DIR / "bench_gates.json"
 
 VOCAB, EMBED, UNITS, MAXLEN = 10000, 32, 64, 300
 
@@ -78,6 +89,12 @@ def timeit(fn, repeat: int) -> tuple[float, float, float]:
     return min(times), statistics.median(times), (time.process_time() - cpu) / repeat
 
 
+def as_ms(timing: tuple[float, float, float]) -> dict[str, float]:
+    """``timeit``'s result as milliseconds, for the log."""
+    lo, med, cpu = timing
+    return {"min_ms": lo * 1e3, "median_ms": med * 1e3, "cpu_ms": cpu * 1e3}
+
+
 def ms(lo: float, med: float, cpu: float) -> str:
     return f"min {lo * 1e3:.2f} ms, median {med * 1e3:.2f} ms, CPU {cpu * 1e3:.2f} ms"
 
@@ -112,28 +129,37 @@ def main() -> None:
     args = parser.parse_args()
 
     print(f"keras {keras.__version__}, backend {keras.backend.backend()}; {machine()}")
+    log = new_log("bench_gates", "gate replay speed: GRU 64 after Embedding(10000, 32), "
+                  "Keras-initialised, 300-token reviews")
+    results: dict = {"units": UNITS, "maxlen": MAXLEN}
     model = build_model()
     one = np.random.default_rng(1).integers(3, VOCAB, size=(1, MAXLEN)).astype("int32")
     one[0, 0] = 1  # <start>, then 299 words: no padding
 
     t = time.perf_counter()
     (tr,) = gates.trace(model, one)
+    results["first_trace_s"] = time.perf_counter() - t
+    results["replay_error_one"] = float(tr.max_abs_error)
     print(f"first trace (builds and XLA-compiles the extraction): "
-          f"{time.perf_counter() - t:.2f} s")
+          f"{results['first_trace_s']:.2f} s")
     print(f"replay error max |h_replay - h_keras| = {tr.max_abs_error:.2e}")
 
-    print(f"trace, one 300-token review: "
-          f"{ms(*timeit(lambda: gates.trace(model, one), args.repeat))}   (target <= 5 ms)")
+    timing = timeit(lambda: gates.trace(model, one), args.repeat)
+    results["trace"] = as_ms(timing)
+    print(f"trace, one 300-token review: {ms(*timing)}   (target <= 5 ms)")
     plan = gates._plan(model)
     arr = one.astype("int32")
-    print(f"  of which the Keras forward pass for the self-check (XLA): "
-          f"{ms(*timeit(lambda: plan.run([arr]), args.repeat))}")
+    timing = timeit(lambda: plan.run([arr]), args.repeat)
+    results["trace_keras_pass"] = as_ms(timing)
+    print(f"  of which the Keras forward pass for the self-check (XLA): {ms(*timing)}")
     params = GRUParams.from_keras(model.get_layer("gru"))
     x = tr.x.astype(np.float64)
     h_prev = tr.h_prev
     with gates._one_blas_thread():
         timing = timeit(lambda: gru_steps(x, h_prev, params), args.repeat)
         lo_c, med_c, cpu_c = timeit(lambda: gru_forward(x, params), args.repeat)
+    results["trace_numpy_replay"] = as_ms(timing)
+    results["gru_forward_loop"] = as_ms((lo_c, med_c, cpu_c))
     print(f"  of which gru_edu.cell.gru_steps, all 300 steps at once: {ms(*timing)}")
     print(f"  (for comparison: gru_edu.cell.gru_forward, the 300-step loop: "
           f"{ms(lo_c, med_c, cpu_c)}, {lo_c / MAXLEN * 1e6:.1f} us per step)")
@@ -141,8 +167,9 @@ def main() -> None:
     trained = Trained(model)
     text = " ".join(f"word{i}" for i in range(MAXLEN - 1))
     gates.trace_text(trained, text)
-    print(f"trace_text, 300 tokens: "
-          f"{ms(*timeit(lambda: gates.trace_text(trained, text), args.repeat))}")
+    timing = timeit(lambda: gates.trace_text(trained, text), args.repeat)
+    results["trace_text"] = as_ms(timing)
+    print(f"trace_text, 300 tokens: {ms(*timing)}")
     print(machine())
 
     data = reviews(args.reviews, seed=3)
@@ -156,9 +183,15 @@ def main() -> None:
           f"(batch {args.batch_size}): {dt:.1f} s wall, {cpu:.1f} s CPU = "
           f"{per * 1e3:.2f} ms per review -> {per * 25000:.0f} s wall, "
           f"{cpu_per * 25000:.0f} s CPU for 25,000   (target <= 60 s)")
-    print(f"  replay error over all batches: {st.max_abs_error:.2e}; "
-          f"unit 0 opens most at {st.opens[0][:3]}")
+    print(f"  replay error over all batches: {st.max_abs_error:.2e}")
     print(machine())
+    results["gate_statistics"] = {
+        "reviews": args.reviews, "batch_size": args.batch_size, "wall_s": dt,
+        "cpu_s": cpu, "wall_s_per_25000": per * 25000, "cpu_s_per_25000": cpu_per * 25000,
+        "replay_error": float(st.max_abs_error),
+    }
+    log["runs"].append(results)
+    print(f"log: {write_log(log, LOG)}")
 
 
 if __name__ == "__main__":

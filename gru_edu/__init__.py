@@ -4,6 +4,9 @@ Modules, one per concern:
 
 * :mod:`gru_edu.cell`    – the NumPy GRU (forward, BPTT), Keras weight layout
 * :mod:`gru_edu.data`    – the IMDB reviews (Maas et al. 2011), Keras conventions
+* :mod:`gru_edu.splits`  – training / validation / test parts, the one protocol
+* :mod:`gru_edu.baseline` – the bag-of-words baseline a GRU has to beat
+* :mod:`gru_edu.training` – the IMDB recipe, trained the same way everywhere
 * :mod:`gru_edu.models`  – Keras model builders and training
 * :mod:`gru_edu.gates`   – gate activations replayed from trained Keras models
 * :mod:`gru_edu.plots`   – matplotlib figures

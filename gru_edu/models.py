@@ -162,6 +162,7 @@ def build_classifier(
     decay_steps: int | None = None,
     polarity: np.ndarray | None = None,
     average_weights: bool = False,
+    jit_compile: bool | str | None = None,
 ) -> keras.Model:
     """Embedding → GRU/LSTM/SimpleRNN → Dense(1, sigmoid), compiled.
 
@@ -187,7 +188,8 @@ def build_classifier(
     average of the weights during training (Adam's ``use_ema``, momentum
     0.99, lower when ``decay_steps`` is short) and ends training on it: the
     average of the last hundred or so batches generalises better than the
-    last batch's weights.
+    last batch's weights. ``jit_compile``: XLA on or off; ``None`` lets
+    :func:`xla_on_cpu` decide.
     """
     if kind not in RECURRENT_LAYERS:
         raise ValueError(f"kind must be one of {sorted(RECURRENT_LAYERS)}, got {kind!r}")
@@ -216,7 +218,7 @@ def build_classifier(
         ),
         loss="binary_crossentropy",
         metrics=["accuracy"],
-        jit_compile=xla_on_cpu(),
+        jit_compile=xla_on_cpu() if jit_compile is None else jit_compile,
     )
     return model
 
@@ -225,9 +227,11 @@ def xla_on_cpu() -> bool | str:
     """``True`` on a CPU-only machine, else ``"auto"``.
 
     Keras's ``"auto"`` turns XLA off on CPUs, but for these small recurrent
-    models XLA compiles the time loop into one kernel and trains about 1.5-2x
-    faster on 2 CPU cores (``benchmarks/bench_imdb.py``). On a GPU, ``"auto"``
-    lets Keras choose: cuDNN kernels are not XLA-compatible, and Keras knows.
+    models XLA compiles the time loop into one kernel and trains faster on a
+    CPU: ``benchmarks/bench_xla.py`` measures the ratio side by side (its log,
+    ``benchmarks/logs/bench_xla.json``, is rendered in ``RESULTS.md``). On a
+    GPU, ``"auto"`` lets Keras choose: cuDNN kernels are not XLA-compatible,
+    and Keras knows.
     """
     import tensorflow as tf
 

@@ -1,0 +1,326 @@
+"""Render ``RESULTS.md`` from the committed logs in ``benchmarks/logs/``.
+
+Every table in ``RESULTS.md`` is computed here from a JSON log that a
+benchmark script wrote, so the published numbers and their logs cannot drift.
+Do not edit ``RESULTS.md`` by hand: rerun a benchmark (it rewrites its log),
+then
+
+    python benchmarks/render_results.py            # rewrite RESULTS.md
+    python benchmarks/render_results.py --check    # exit 1 if RESULTS.md is stale
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+HERE = Path(__file__).resolve().parent
+LOGS = HERE / "logs"
+RESULTS = HERE / "RESULTS.md"
+LEARNERS_PATH = HERE.parent / "notebooks" / "README.md"
+TIMES_START, TIMES_END = "<!-- run-times:start -->", "<!-- run-times:end -->"
+
+#: The goal of the IMDB recipe (mean test accuracy, minutes of training on 2 CPU cores).
+GOAL_ACCURACY, GOAL_MINUTES, STRETCH_ACCURACY = 0.890, 5.0, 0.900
+
+
+def _pct(x: float | None, digits: int = 1) -> str:
+    return "—" if x is None else f"{100 * x:.{digits}f} %"
+
+
+def _machine(log: dict[str, Any]) -> str:
+    m = log["machine"]
+    parts = [f"{m.get('cpu', '?')} ({m.get('arch', '?')}), {m.get('cores', '?')} cores",
+             f"Python {m.get('python', '?')}"]
+    if m.get("tensorflow"):
+        parts.append(f"TensorFlow {m['tensorflow']} / Keras {m.get('keras', '?')}")
+    parts.append("GPU: " + (", ".join(m["gpu"]) if m.get("gpu") else "none"))
+    load = (m.get("load_average_at_start"), m.get("load_average_at_end"))
+    parts.append(f"load average {load[0]} at the start, {load[1]} at the end")
+    return "; ".join(parts)
+
+
+def _header(log: dict[str, Any], log_name: str) -> list[str]:
+    return [
+        f"Log: [`logs/{log_name}`](logs/{log_name}), written by `{log['command']}`, "
+        f"{log['started']} to {log.get('finished', '?')}.",
+        f"Machine: {_machine(log)}.",
+        "",
+    ]
+
+
+def imdb_section(log: dict[str, Any]) -> list[str]:
+    """The final numbers: each model over its seeds, test scored once per run."""
+    names = {"gru": "fixed GRU", "lstm": "fixed LSTM", "simple_rnn": "fixed SimpleRNN",
+             "tutorial": "tutorial (as written)"}
+    out = ["## IMDB: the final numbers (`bench_imdb.py`)", ""]
+    out += _header(log, "bench_imdb.json")
+    out += [
+        "Protocol: trained on the training part (22,500 reviews), the validation part "
+        "(2,500 reviews carved from the training reviews, `gru_edu.splits`) watched each "
+        "epoch, the 25,000 test reviews scored **once**, after training. Nothing was "
+        "chosen on these runs. Seconds per epoch are medians (the first epoch also "
+        "compiles) and include the pass over the validation part.",
+        "",
+        "| model | seeds | parameters | epochs | test accuracy mean ± sd | test min | "
+        "validation mean | s/epoch | training time | whole run |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, s in log["summary"].items():
+        out.append(
+            f"| {names.get(name, name)} | {s['seeds']} | {s['parameters']:,} | {s['epochs']} | "
+            f"**{_pct(s['test_mean'], 2)}** ± {100 * s['test_sd']:.2f} | "
+            f"{_pct(s['test_min'], 2)} | {_pct(s['val_mean'], 2)} | "
+            f"{s['seconds_per_epoch']:.1f} | {s['train_minutes']:.1f} min | "
+            f"{s['total_minutes']:.1f} min |"
+        )
+    gru = log["summary"].get("gru")
+    if gru:
+        met = gru["test_mean"] >= GOAL_ACCURACY and gru["train_minutes"] <= GOAL_MINUTES
+        stretch = gru["test_mean"] >= STRETCH_ACCURACY
+        out += [
+            "",
+            f"**Goal** (mean test accuracy ≥ {_pct(GOAL_ACCURACY)} in ≤ {GOAL_MINUTES:.0f} "
+            f"minutes of training on 2 CPU cores): {'met' if met else 'not met'} — "
+            f"{_pct(gru['test_mean'], 2)} over {gru['seeds']} seeds in "
+            f"{gru['train_minutes']:.1f} min. Stretch ({_pct(STRETCH_ACCURACY)}): "
+            f"{'met' if stretch else 'not met'}.",
+        ]
+    out += ["", "Every run:", "",
+            "| model | seed | validation | test | s/epoch | whole run | load after |",
+            "|---|---|---|---|---|---|---|"]
+    for r in sorted(log["runs"], key=lambda r: (list(names).index(r["model"]), r["seed"])):
+        out.append(
+            f"| {names.get(r['model'], r['model'])} | {r['seed']} | "
+            f"{r['val_accuracy']:.4f} | {r['test_accuracy']:.4f} | "
+            f"{r['seconds_per_epoch']:.1f} | {r['total_seconds']:.0f} s | "
+            f"{r.get('load_average_after', '—')} |"
+        )
+    tutorial = [r for r in log["runs"] if r["model"] == "tutorial"]
+    for r in tutorial:
+        out += ["", f"The tutorial model (seed {r['seed']}) called "
+                f"{_pct(r['test_predicted_positive'])} of the test reviews positive: "
+                "it answers one class for (nearly) every review."]
+    return out + [""]
+
+
+def search_section(log: dict[str, Any], title: str, log_name: str) -> list[str]:
+    """Ablations on validation, and the decisions the committed rule made."""
+    out = [f"## {title}", ""]
+    out += _header(log, log_name)
+    out += [
+        "Each variant changes one ingredient of the full recipe; mean ± sd of "
+        "**validation** accuracy over the seeds (the test reviews are never scored in "
+        "the search). The rule, fixed before the runs, is in the script's docstring.",
+        "",
+        "| variant | what changes | seeds | validation mean ± sd | validation min | s/epoch |",
+        "|---|---|---|---|---|---|",
+    ]
+    variants = log.get("variants", {})
+    for name, s in log["summary"].items():
+        change = variants.get(name, {}).get("change", "")
+        out.append(
+            f"| `{name}` | {change} | {s['seeds']} | {_pct(s['val_mean'], 2)} ± "
+            f"{100 * s['val_sd']:.2f} | {_pct(s['val_min'], 2)} | "
+            f"{s['seconds_per_epoch']:.1f} |"
+        )
+    if log.get("decisions"):
+        out += ["", "| variant | rule | full − variant (points) | decision |", "|---|---|---|---|"]
+        for d in log["decisions"]:
+            out.append(f"| `{d['variant']}` | {d['rule']} | "
+                       f"{100 * d['full_minus_variant']:+.2f} | {d['verdict']} |")
+    if log.get("chosen"):
+        out += ["", f"Chosen: {log['chosen']}"]
+    return out + [""]
+
+
+def gates_section(log: dict[str, Any]) -> list[str]:
+    """Gate replay speed, from the latest run in the log."""
+    r = log["runs"][-1]
+    st = r["gate_statistics"]
+    out = ["## Gate replay (`bench_gates.py`)", ""] + _header(log, "bench_gates.json")
+    out += [
+        f"GRU with {r['units']} units after an embedding, {r['maxlen']}-token reviews, "
+        "Keras-initialised (speed does not depend on training).",
+        "",
+        "| measurement | median | min | CPU | target |",
+        "|---|---|---|---|---|",
+    ]
+    rows = [("one review traced (`gates.trace`)", "trace", "≤ 5 ms"),
+            ("… of which the Keras pass (states and weights)", "trace_keras_pass", ""),
+            ("… of which the NumPy replay (`cell.gru_steps`)", "trace_numpy_replay", ""),
+            ("the step-by-step loop `cell.gru_forward`, for comparison", "gru_forward_loop", ""),
+            ("`trace_text`, 300 tokens", "trace_text", "")]
+    for label, key, target in rows:
+        t = r[key]
+        out.append(f"| {label} | {t['median_ms']:.2f} ms | {t['min_ms']:.2f} ms | "
+                   f"{t['cpu_ms']:.2f} ms | {target} |")
+    out += [
+        f"| `gate_statistics`, {st['reviews']:,} reviews (batch {st['batch_size']}) | "
+        f"{st['wall_s']:.1f} s wall | | {st['cpu_s']:.1f} s | ≤ 60 s for 25,000 |",
+        "",
+        f"Replay error max |h_replay − h_keras|: {r['replay_error_one']:.1e} on one review, "
+        f"{st['replay_error']:.1e} over all reviews (tolerance 1e-5). First trace, with "
+        f"compilation: {r['first_trace_s']:.2f} s.",
+    ]
+    return out + [""]
+
+
+def explorer_section(log: dict[str, Any]) -> list[str]:
+    """Explorer callback times, from the latest run in the log."""
+    r = log["runs"][-1]
+    labels = {"step": "step slider", "unit": "unit slider",
+              "page": "step move that scrolls the word window", "sort": "sort units",
+              "review (new)": "new review (first trace)",
+              "review (cached)": "review traced before",
+              "unit words": "unit-words explorer, unit slider"}
+    out = ["## Gate explorer redraws (`bench_gate_explorer.py`)", ""]
+    out += _header(log, "bench_gate_explorer.json")
+    out += [
+        f"Model: {r['model']}; {r['reviews']} IMDB test reviews; image "
+        f"{r['image_px'][0]}×{r['image_px'][1]} px at {r['dpi']} dpi. The whole callback "
+        "(controls, cached trace, artists, render, PNG), not the browser's display.",
+        "",
+        "| move | n | median | p90 | max | target |",
+        "|---|---|---|---|---|---|",
+    ]
+    for key, m in r["moves"].items():
+        out.append(f"| {labels.get(key, key)} | {m['n']} | {m['median_ms']:.1f} ms | "
+                   f"{m['p90_ms']:.1f} ms | {m['max_ms']:.1f} ms | ≤ 150 ms |")
+    out += ["", f"Building the explorer took {r['explorer_build_s']:.1f} s; the unit-words "
+            f"explorer's statistics over {r['reviews']} reviews {r['unit_words_build_s']:.1f} s."]
+    return out + [""]
+
+
+def _duration(seconds: float) -> str:
+    minutes, seconds = divmod(round(seconds), 60)
+    return f"{minutes} min {seconds:02d} s" if minutes else f"{seconds} s"
+
+
+def times_table(log: dict[str, Any]) -> list[str]:
+    """One row per notebook: its full and fast run times (or the failure)."""
+    by = {(r["notebook"], r["setting"]): r for r in log["runs"]}
+    out = ["| notebook | full run | fast setting (CI) | load average before → after |",
+           "|---|---|---|---|"]
+    for name in dict.fromkeys(r["notebook"] for r in log["runs"]):
+        cells = []
+        loads = []
+        for setting in ("full", "fast"):
+            r = by.get((name, setting))
+            if r is None:
+                cells.append("not measured")
+                continue
+            cells.append(_duration(r["seconds"]) if r["ok"] else "failed: " + r["error"])
+            loads.append(f"{r['load_average_before']} → {r['load_average_after']}")
+        out.append(f"| `{name.removesuffix('.ipynb')}` | {cells[0]} | {cells[1]} | "
+                   f"{'; '.join(loads)} |")
+    return out
+
+
+def xla_section(log: dict[str, Any]) -> list[str]:
+    """XLA on against off, timed in turns."""
+    r = log["runs"][-1]
+    out = ["## XLA on a CPU (`bench_xla.py`)", ""] + _header(log, "bench_xla.json")
+    out += [
+        f"The default GRU recipe trained on {r['reviews']:,} reviews, one epoch at a time, "
+        f"XLA on and off in turns ({r['rounds']} rounds after a compiling one).",
+        "",
+        "| | median epoch | every epoch (first one compiles) |",
+        "|---|---|---|",
+        f"| XLA on (`jit_compile=True`, the default on a CPU) | {r['median_on']:.2f} s | "
+        + " ".join(f"{s:.2f}" for s in r["seconds_xla_on"]) + " |",
+        f"| XLA off | {r['median_off']:.2f} s | "
+        + " ".join(f"{s:.2f}" for s in r["seconds_xla_off"]) + " |",
+        "",
+        f"Off / on: **{r['ratio_off_over_on']:.2f}×**.",
+    ]
+    return out + [""]
+
+
+def notebooks_section(log: dict[str, Any]) -> list[str]:
+    """Run time of every notebook, fast and full setting, one run each."""
+    out = ["## Notebook run times (`time_notebooks.py`)", ""]
+    out += _header(log, "notebook_times.json")
+    out += ["Each notebook top to bottom in a fresh kernel, one at a time, in reading "
+            "order.", ""]
+    return out + times_table(log) + [""]
+
+
+def learners_path(current: str) -> str:
+    """``notebooks/README.md`` with its run-time table rendered from the log."""
+    path = LOGS / "notebook_times.json"
+    if not path.exists() or TIMES_START not in current:
+        return current
+    head, rest = current.split(TIMES_START, 1)
+    _, tail = rest.split(TIMES_END, 1)
+    table = "\n".join(times_table(json.loads(path.read_text())))
+    return f"{head}{TIMES_START}\n{table}\n{TIMES_END}{tail}"
+
+
+SECTIONS: list[tuple[str, Callable[[dict[str, Any]], list[str]], str]] = [
+    ("bench_imdb.json", imdb_section, "python benchmarks/bench_imdb.py --models gru lstm "
+     "simple_rnn --seeds 0 1 2 3 4"),
+    ("search_recipe.json",
+     lambda log: search_section(log, "The recipe search (`search_recipe.py`)",
+                                "search_recipe.json"),
+     "python benchmarks/search_recipe.py --seeds 0 1 2 3 4"),
+    ("search_fast_setting.json",
+     lambda log: search_section(log, "The fast setting's recipe (`search_recipe.py "
+                                "--fast-setting`)", "search_fast_setting.json"),
+     "python benchmarks/search_recipe.py --fast-setting"),
+    ("bench_gates.json", gates_section, "python benchmarks/bench_gates.py"),
+    ("bench_gate_explorer.json", explorer_section, "python benchmarks/bench_gate_explorer.py"),
+    ("bench_xla.json", xla_section, "python benchmarks/bench_xla.py"),
+    ("notebook_times.json", notebooks_section, "python benchmarks/time_notebooks.py"),
+]
+
+
+def render() -> str:
+    """The whole RESULTS.md text."""
+    lines = [
+        "# Measured results",
+        "",
+        "<!-- Rendered by benchmarks/render_results.py from benchmarks/logs/*.json. "
+        "Do not edit by hand. -->",
+        "",
+        "Every number on this page is rendered by `python benchmarks/render_results.py` "
+        "from a JSON log in [`logs/`](logs/) that a script in this folder wrote; each "
+        "section names its log, the command and the machine. To regenerate a section, "
+        "rerun its command, then the renderer:",
+        "",
+    ]
+    for name, _, command in SECTIONS:
+        lines.append(f"- `{name}`: `{command}`")
+    lines += ["", "Timings depend on how busy the machine was: each log records the load "
+              "average at its start and end. Accuracies do not.", ""]
+    for name, section, command in SECTIONS:
+        path = LOGS / name
+        if path.exists():
+            lines += section(json.loads(path.read_text()))
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--check", action="store_true",
+                        help="do not write; exit 1 if RESULTS.md differs from the logs")
+    args = parser.parse_args()
+    rendered = {RESULTS: render(), LEARNERS_PATH: learners_path(LEARNERS_PATH.read_text())}
+    stale = [path for path, text in rendered.items() if path.read_text() != text]
+    if args.check:
+        for path in stale:
+            print(f"{path} is stale: run python benchmarks/render_results.py", file=sys.stderr)
+        if not stale:
+            print("RESULTS.md and notebooks/README.md match the logs")
+        return 1 if stale else 0
+    for path in stale:
+        path.write_text(rendered[path])
+        print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,45 @@
+"""Published numbers are rendered from committed logs, never typed by hand."""
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+
+
+@pytest.fixture(scope="module")
+def render_results():
+    spec = importlib.util.spec_from_file_location("render_results",
+                                                  BENCHMARKS / "render_results.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_results_page_is_what_the_logs_render(render_results):
+    assert render_results.RESULTS.read_text() == render_results.render(), (
+        "benchmarks/RESULTS.md differs from its logs: run python benchmarks/render_results.py")
+
+
+def test_learners_path_times_are_what_the_log_renders(render_results):
+    text = render_results.LEARNERS_PATH.read_text()
+    assert render_results.TIMES_START in text and render_results.TIMES_END in text
+    assert text == render_results.learners_path(text)
+
+
+def test_every_log_names_its_command_and_machine():
+    logs = sorted((BENCHMARKS / "logs").glob("*.json"))
+    assert logs, "no benchmark logs committed"
+    for path in logs:
+        log = json.loads(path.read_text())
+        assert log["command"].startswith("python benchmarks/"), path.name
+        assert log["machine"]["cores"] and log["machine"]["cpu"], path.name
+        assert log["runs"], path.name
+
+
+def test_the_recipe_search_never_scored_the_test_set():
+    log = json.loads((BENCHMARKS / "logs" / "search_recipe.json").read_text())
+    for run in log["runs"]:
+        assert "test_accuracy" not in run and run["val_reviews"] == 2500
