@@ -1713,10 +1713,12 @@ MISTAKES.update({
         "Run the training cell: it saves the model next to the notebook. Hand in"
         " the notebook and the model file together (a zip).",
     ),
-    "no_history": (
-        "no training history saved",
-        "The training cell writes the history file next to the model; run it"
-        " (the grader reads the number of epochs from it).",
+    "epochs_unverifiable": (
+        "the number of epochs cannot be checked on the saved file",
+        "The grader counts the optimizer's steps stored in the .keras file; this"
+        " file holds none (saved before training, or without its compiled"
+        " optimizer). Save with model.save(...) right after model.fit(...), as the"
+        " training cell does.",
     ),
     "below_bar": (
         "test accuracy below the bar",
@@ -1956,14 +1958,71 @@ def evaluate_saved_model(model_file: str | os.PathLike, rules: ImdbRules | None 
     return _EVALUATIONS[key]
 
 
-def check_imdb_saved_model(model_file: str | os.PathLike, history_file: str | os.PathLike,
+def optimizer_steps(model: Any) -> int:
+    """How many batches the optimizer of a loaded Keras model has applied (0: none stored).
+
+    Keras 3 saves the optimizer's variables, ``iterations`` among them, in
+    the ``.keras`` file of a compiled model; each training batch adds one.
+    """
+    iterations = getattr(getattr(model, "optimizer", None), "iterations", None)
+    try:
+        return int(np.asarray(iterations))
+    except (TypeError, ValueError):
+        return 0
+
+
+def _history_epochs(history_file: str | os.PathLike | None) -> int | None:
+    """Epochs listed in the learner's history file (None if unreadable): a hint only."""
+    try:
+        return len(json.loads(Path(history_file).read_text())["loss"])
+    except (TypeError, ValueError, KeyError, OSError):
+        return None
+
+
+def _check_epochs(fb: Feedback, model: Any, batch_size: Any, train_reviews: Any,
+                  rules: ImdbRules, history_file: str | os.PathLike | None) -> None:
+    """The epochs rule, on the optimizer's step count stored in the saved model.
+
+    One epoch is ``ceil(train_reviews / batch_size)`` steps. ``train_reviews``
+    (what the learner's notebook trains on) is capped at the training reviews
+    the rules allow, so a larger stated number buys no extra epochs.
+    """
+    ok_int = lambda v: isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+    steps = optimizer_steps(model)
+    if steps <= 0:
+        fb.add("epochs_unverifiable", "The file's optimizer has taken no recorded steps.")
+        return
+    if not ok_int(batch_size) or batch_size < 1:
+        fb.add("epochs_rule", f"BATCH_SIZE = {batch_size!r}: the grader needs it (a positive"
+               " whole number) to count the epochs of the saved model.")
+        return
+    most = rules.train_size or 25_000
+    n = min(int(train_reviews), most) if ok_int(train_reviews) and train_reviews > 0 else most
+    per_epoch = -(-n // int(batch_size))
+    if steps > rules.max_epochs * per_epoch:
+        detail = (f"The saved model's optimizer took {steps:,} steps: {steps / per_epoch:.1f}"
+                  f" epochs of {per_epoch:,} batches ({n:,} training reviews in batches of"
+                  f" {batch_size}); at most {rules.max_epochs} are allowed.")
+        listed = _history_epochs(history_file)
+        if listed is not None:
+            detail += f" (Your history file lists {listed}.)"
+        fb.add("epochs_rule", detail)
+
+
+def check_imdb_saved_model(model_file: str | os.PathLike,
+                           history_file: str | os.PathLike | None = None,
                            min_accuracy: float | None = None,
                            rules: ImdbRules | None = None,
-                           seconds: float | None = 900.0) -> Feedback:
+                           seconds: float | None = 900.0, batch_size: Any = None,
+                           train_reviews: Any = None) -> Feedback:
     """The saved model: it loads, follows the rules, and (with ``min_accuracy``) is accurate.
 
-    The grader evaluates the file itself on the test reviews; numbers printed
-    in the notebook are not used.
+    Every rule is checked on evidence the grader produces itself: the
+    parameters and layers on the loaded model, the epochs from the
+    optimizer's step count stored in the file (against ``batch_size`` and
+    ``train_reviews``, the learner's ``BATCH_SIZE`` and number of training
+    reviews), the accuracy by evaluating the file on the test reviews.
+    ``history_file`` (written by the learner) only adds hints.
     """
     import keras
 
@@ -1980,19 +2039,7 @@ def check_imdb_saved_model(model_file: str | os.PathLike, history_file: str | os
     rules_fb = check_imdb_model(call.value, rules)
     fb.findings += rules_fb.findings
     fb.passed = fb.passed and rules_fb.passed
-    hist_path = Path(history_file)
-    if not hist_path.exists():
-        fb.add("no_history", f"{hist_path} does not exist.")
-    else:
-        try:
-            history = json.loads(hist_path.read_text())
-            epochs = len(history["loss"])
-        except (ValueError, KeyError, TypeError) as err:
-            fb.add("no_history", f"{hist_path} is not a training history ({err}).")
-        else:
-            if epochs > rules.max_epochs:
-                fb.add("epochs_rule", f"The history has {epochs} epochs; at most"
-                       f" {rules.max_epochs} are allowed.")
+    _check_epochs(fb, call.value, batch_size, train_reviews, rules, history_file)
     if min_accuracy is None or not fb.passed:
         return fb
     call = _safe_call(evaluate_saved_model, (path, rules), seconds)
@@ -2004,7 +2051,7 @@ def check_imdb_saved_model(model_file: str | os.PathLike, history_file: str | os
     if acc < min_accuracy:
         detail = f"Accuracy {acc:.4f} on {n:,} test reviews; needed: {min_accuracy:.2f}."
         try:
-            history = json.loads(hist_path.read_text())
+            history = json.loads(Path(history_file).read_text())
             train_acc = history["accuracy"][-1]
             val = history.get("val_accuracy")
             detail += f" Last training accuracy: {train_acc:.3f}"

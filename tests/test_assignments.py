@@ -459,6 +459,49 @@ def test_imdb_schedule_and_missing_model_are_named(tmp_path):
     assert fb.mistakes == ["no_saved_model"]
 
 
+def _tiny_imdb_model(tmp_path, epochs, name):
+    """A rule-abiding GRU trained ``epochs`` epochs on 64 random reviews, saved."""
+    keras = pytest.importorskip("keras")
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((300,), dtype="int32"),
+                              keras.layers.Embedding(100, 4, mask_zero=True),
+                              keras.layers.GRU(4),
+                              keras.layers.Dense(1, activation="sigmoid")])
+    model.compile("adam", "binary_crossentropy", metrics=["accuracy"])
+    rng = np.random.default_rng(0)
+    x, y = rng.integers(1, 100, (64, 300)), rng.integers(0, 2, 64)
+    if epochs:
+        model.fit(x, y, epochs=epochs, batch_size=32, verbose=0)
+    path = tmp_path / f"{name}.keras"
+    model.save(path)
+    return path
+
+
+def test_imdb_epochs_rule_is_read_from_the_saved_model(tmp_path):
+    rules = checks.ImdbRules(max_epochs=2, train_size=64)
+    history = tmp_path / "history.json"
+    history.write_text(json.dumps({"loss": [0.7], "accuracy": [0.5]}))  # says 1 epoch
+    over = _tiny_imdb_model(tmp_path, 5, "five_epochs")  # 5 epochs of 2 batches
+    fb = checks.check_imdb_saved_model(over, history, rules=rules, batch_size=32,
+                                       train_reviews=64)
+    assert fb.mistakes == ["epochs_rule"], str(fb)
+    assert "took 10 steps: 5.0 epochs of 2 batches" in str(fb)
+    assert "Your history file lists 1" in str(fb)
+    # stating more training reviews than the rules allow buys no extra epochs
+    assert checks.check_imdb_saved_model(over, history, rules=rules, batch_size=32,
+                                         train_reviews=10**6).mistakes == ["epochs_rule"]
+    within = _tiny_imdb_model(tmp_path, 2, "two_epochs")
+    fb = checks.check_imdb_saved_model(within, None, rules=rules, batch_size=32,
+                                       train_reviews=64)
+    assert fb.passed, str(fb)
+    assert checks.check_imdb_saved_model(within, None, rules=rules, batch_size=None
+                                         ).mistakes == ["epochs_rule"]
+    untrained = _tiny_imdb_model(tmp_path, 0, "untrained")
+    fb = checks.check_imdb_saved_model(untrained, None, rules=rules, batch_size=32)
+    assert fb.mistakes == ["epochs_unverifiable"], str(fb)
+    assert "cannot be checked on the saved file" in str(fb)
+
+
 # ---------------------------------------------------------------- assignments 2, 3 end to end
 
 @pytest.fixture
