@@ -373,11 +373,14 @@ class TimeLimitExceeded(BaseException):
     """
 
 
-_ALARM = {"active": False}
+_ALARM = {"active": False, "fires": 0}
 
 
 def _on_alarm(signum: int, frame: Any) -> None:
     if _ALARM["active"]:
+        _ALARM["fires"] += 1
+        if _ALARM["fires"] >= 3:  # still running 0.2 s on: it catches the exception
+            guard.stop_learner_code(frame, TimeLimitExceeded)
         raise TimeLimitExceeded("time limit exceeded")
 
 
@@ -387,7 +390,9 @@ def call_with_time_limit(fn: Callable, *args: Any, seconds: float | None = DEFAU
 
     In the main thread (a notebook, the grader) a ``SIGALRM`` timer interrupts
     the call, so even ``while True: pass`` ends; the timer re-fires every
-    0.1 s until the call returns, so a bare ``except:`` cannot keep it alive.
+    0.1 s until the call returns, and from the third time on every line of
+    learner code raises (:func:`gru_edu.guard.stop_learner_code`), so a bare
+    ``except:``, even in a loop, cannot keep it alive.
     Elsewhere the call runs in a daemon thread that is abandoned when late.
     Nested calls run under the outer limit.
     """
@@ -400,7 +405,7 @@ def call_with_time_limit(fn: Callable, *args: Any, seconds: float | None = DEFAU
     if not use_alarm:
         return _call_in_thread(fn, args, kwargs, seconds)
     previous = signal.signal(signal.SIGALRM, _on_alarm)
-    _ALARM["active"] = True
+    _ALARM["active"], _ALARM["fires"] = True, 0
     signal.setitimer(signal.ITIMER_REAL, seconds, 0.1)
     try:
         return fn(*args, **kwargs)
@@ -410,6 +415,7 @@ def call_with_time_limit(fn: Callable, *args: Any, seconds: float | None = DEFAU
                 _ALARM["active"] = False
                 signal.setitimer(signal.ITIMER_REAL, 0)
                 signal.signal(signal.SIGALRM, previous)
+                guard.clear_stop()
                 break
             except TimeLimitExceeded:
                 continue

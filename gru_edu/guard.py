@@ -328,3 +328,80 @@ _FUNCTIONS_BY_CODE: dict[types.CodeType, Callable] = {
     f.__code__: f for f in (*_SOURCE_READERS, *_FRAME_READERS, _CTYPES_MARK)
     if f is not None and hasattr(f, "__code__")
 }
+
+
+# --------------------------------------------------------------------------
+# Stopping learner code that catches the exception meant to stop it
+# --------------------------------------------------------------------------
+
+_SETTRACE = sys.settrace  # the real one, whatever a watch has replaced
+_STOPPING: dict[str, Any] = {"exc": None, "previous": None}
+
+
+def _stop_tracer(frame: types.FrameType, event: str, arg: Any) -> Any:
+    exc = _STOPPING["exc"]
+    if exc is not None and event in ("call", "line") and not _is_library(
+            frame.f_code.co_filename):
+        raise exc("time limit exceeded")
+    return _stop_tracer
+
+
+def stop_learner_code(frame: types.FrameType | None, exc: type[BaseException]) -> None:
+    """Make every line of learner code on this thread's stack raise ``exc`` from now on.
+
+    For code that swallows the time limit (``except BaseException: pass`` in
+    a loop): the handler's own next line raises again, so the exception
+    leaves the ``try``. Library and grader frames are left alone, so the
+    exception ends up where the call was made. Call from a signal handler
+    (it runs on the main thread); :func:`clear_stop` undoes it.
+    """
+    if _STOPPING["exc"] is None:
+        _STOPPING["previous"] = sys.gettrace()
+    _STOPPING["exc"] = exc
+    _SETTRACE(_stop_tracer)
+    while frame is not None:
+        if not _is_library(frame.f_code.co_filename):
+            frame.f_trace = _stop_tracer
+            frame.f_trace_lines = True
+        frame = frame.f_back
+
+
+def clear_stop() -> None:
+    """Undo :func:`stop_learner_code` (no-op when nothing is being stopped)."""
+    if _STOPPING["exc"] is not None:
+        _STOPPING["exc"] = None
+        _SETTRACE(_STOPPING["previous"])
+
+
+def install_interrupt_escalation() -> None:
+    """In a grading kernel: a cell interrupted twice is stopped line by line.
+
+    The grader interrupts a cell that runs past its limit (``KeyboardInterrupt``);
+    a cell that catches it keeps running and is interrupted again, and from
+    the second interrupt on every line of its code raises. Installed on each
+    cell (ipykernel resets the SIGINT handler per request) through IPython's
+    ``pre_run_cell`` event.
+    """
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is None:
+        return
+    state = {"interrupts": 0}
+
+    def on_interrupt(signum: int, frame: Any) -> None:
+        state["interrupts"] += 1
+        if state["interrupts"] >= 2:
+            stop_learner_code(frame, KeyboardInterrupt)
+        raise KeyboardInterrupt
+
+    def before(*_: Any) -> None:
+        state["interrupts"] = 0
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, on_interrupt)
+
+    def after(*_: Any) -> None:
+        clear_stop()
+
+    shell.events.register("pre_run_cell", before)
+    shell.events.register("post_run_cell", after)
