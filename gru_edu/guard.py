@@ -34,8 +34,9 @@ Reaching into the grader is recorded as well: switching the hook off
 (``sys.setprofile``, ``sys.settrace``), reading the checks' frames
 (``sys._getframe``, ``inspect.currentframe``, ``inspect.stack``), searching
 the garbage collector's objects, changing the time limit's signals, or using
-``ctypes``; the hook's own setters are replaced for the duration of the call,
-so that switching it off does not work either.
+``ctypes``; the hook's setters and the signal functions are replaced for the
+duration of the call, so that switching the hook or the time limit off does
+not work either.
 
 Not covered: code that reads the checks' frames through a traceback
 (``err.__traceback__.tb_frame``; the checks compute expected answers only
@@ -198,6 +199,10 @@ class Forbidden:
         return None
 
 
+# Replaced during a watched call by versions that refuse learner code.
+_GUARDED = ((sys, "setprofile"), (sys, "settrace"), (threading, "setprofile"),
+            (threading, "settrace"), (signal, "signal"), (signal, "setitimer"),
+            (signal, "alarm"))
 _RUNNING: list["Watch"] = []  # the watch whose hook is installed now, if any
 
 
@@ -241,7 +246,7 @@ class Watch:
             return
         caller = frame.f_back
         by_learner = caller is not None and not _is_library(caller.f_code.co_filename)
-        if func in _SOURCE_READERS:
+        if func in _SOURCE_READERS and by_learner:
             target = frame.f_locals.get("object")
             owned = self.forbidden.owns(target)
             if owned:
@@ -250,6 +255,8 @@ class Watch:
             self._record("tampering", f"reads the grader's frames ({func.__qualname__})")
         elif func is _CTYPES_MARK and by_learner:
             self._record("tampering", "uses ctypes")
+        elif func in _TAMPERING_BUILTINS and by_learner:  # Python wrappers (signal.signal)
+            self._record("tampering", _TAMPERING_BUILTINS[func])
 
     def _on_c_call(self, frame: types.FrameType, func: Any) -> None:
         if _is_library(frame.f_code.co_filename):
@@ -265,7 +272,9 @@ class Watch:
         def setter(*args: Any, **kwargs: Any) -> Any:
             caller = sys._getframe(1)
             if self._active and not _is_library(caller.f_code.co_filename):
-                self._record("tampering", f"switches off the grader's call detector ({name})")
+                what = ("changes the time limit's signals" if name.startswith("signal")
+                        else "switches off the grader's call detector")
+                self._record("tampering", f"{what} ({name})")
                 return None
             return original(*args, **kwargs)
 
@@ -283,15 +292,13 @@ class Watch:
         if _RUNNING:
             return fn(*args, **kwargs)
         _RUNNING.append(self)
-        saved = (sys.getprofile(), threading.getprofile(), sys.setprofile, sys.settrace,
-                 threading.setprofile, threading.settrace)
-        prof, thread_prof, set_prof, set_trace, thread_set_prof, thread_set_trace = saved
+        prof, thread_prof = sys.getprofile(), threading.getprofile()
+        set_prof = sys.setprofile
+        replaced = [(module, name, getattr(module, name)) for module, name in _GUARDED]
         self._active = True
         try:
-            sys.setprofile = self._guarded_setter(set_prof, "sys.setprofile")
-            sys.settrace = self._guarded_setter(set_trace, "sys.settrace")
-            threading.setprofile = self._guarded_setter(thread_set_prof, "threading.setprofile")
-            threading.settrace = self._guarded_setter(thread_set_trace, "threading.settrace")
+            for module, name, original in replaced:
+                setattr(module, name, self._guarded_setter(original, f"{module.__name__}.{name}"))
             threading._profile_hook = self._profile  # what new threads install
             set_prof(self._profile)
             return fn(*args, **kwargs)
@@ -299,8 +306,8 @@ class Watch:
             self._active = False
             _RUNNING.pop()
             set_prof(prof)
-            sys.setprofile, sys.settrace = set_prof, set_trace
-            threading.setprofile, threading.settrace = thread_set_prof, thread_set_trace
+            for module, name, original in replaced:
+                setattr(module, name, original)
             threading._profile_hook = thread_prof
 
     @property
@@ -325,7 +332,8 @@ def _ctypes_mark() -> Callable | None:
 
 _CTYPES_MARK = _ctypes_mark()
 _FUNCTIONS_BY_CODE: dict[types.CodeType, Callable] = {
-    f.__code__: f for f in (*_SOURCE_READERS, *_FRAME_READERS, _CTYPES_MARK)
+    f.__code__: f for f in (*_SOURCE_READERS, *_FRAME_READERS, _CTYPES_MARK,
+                            *_TAMPERING_BUILTINS)
     if f is not None and hasattr(f, "__code__")
 }
 

@@ -134,13 +134,34 @@ def test_step_backward_and_gradient_tools_are_watched():
     assert checks.check_relative_error(ns["relative_error"]).mistakes == ["uses_reference"]
 
 
-def test_reading_the_graders_frames_is_named():
+TAMPERING = {
+    "sys._getframe": ("import sys\nf = sys._getframe(1)", "reads the grader's frames"),
+    "inspect.stack": ("import inspect\nf = inspect.stack()", "reads the grader's frames"),
+    "gc.get_objects": ("import gc\nn = len(gc.get_objects())", "searches the grader's objects"),
+    "the time limit's signal": ("import signal\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)",
+                                "changes the time limit's signals (signal.signal)"),
+    "ctypes": ("import ctypes\nctypes.pythonapi.Py_IsInitialized()", "uses ctypes"),
+}
+
+
+def test_switching_the_time_limit_off_does_not_work():
     ns = learner_namespace(
-        FORWARD + "    import sys\n    f = sys._getframe(1)\n"
+        FORWARD + "    import signal\n    signal.setitimer(signal.ITIMER_REAL, 0)\n"
+        "    signal.signal(signal.SIGALRM, signal.SIG_IGN)\n    while True:\n        pass\n")
+    fb = checks.check_gru_forward(ns["gru_forward"], seconds=0.5)
+    assert fb.mistakes == ["grader_tampering"], str(fb)
+    assert "signal.setitimer" in str(fb)
+
+
+@pytest.mark.parametrize("route", list(TAMPERING))
+def test_reaching_into_the_grader_is_named(route):
+    code, words = TAMPERING[route]
+    ns = learner_namespace(
+        FORWARD + textwrap.indent(code, "    ") + "\n"
         "    return np.zeros((x.shape[0], x.shape[1], recurrent_kernel.shape[0]))\n")
     fb = checks.check_gru_forward(ns["gru_forward"])
     assert fb.mistakes == ["grader_tampering"], str(fb)
-    assert "reads the grader's frames" in str(fb)
+    assert words in str(fb)
 
 
 def test_another_librarys_gru_is_the_reference_too():
