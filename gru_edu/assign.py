@@ -22,10 +22,15 @@ process with a time limit per cell and per submission, and writes
 run`` grades one notebook in the current environment, which is what this
 wraps.
 
-A cell of a submission that runs past ``--cell-timeout`` is interrupted and
-grading goes on with the next cell; a submission past ``--timeout`` gets zero
+Every cell of a submission — its check cells (``grader.check("q1")``)
+included — that runs past ``--cell-timeout`` is interrupted and grading goes
+on with the next cell. The tests otter runs after the notebook run one
+question per cell, each under ``--test-timeout``, so a question whose tests
+never end costs that question only. A submission past ``--timeout`` gets zero
 with a note. Inside the tests, every call of learner code has its own time
-limit (:func:`gru_edu.checks.call_with_time_limit`).
+limit (:func:`gru_edu.checks.call_with_time_limit`). Each submission's process
+(and the kernel it starts) also runs under memory and CPU-time limits
+(``resource``, Linux and macOS), ``--memory`` and ``--cpu-seconds``.
 """
 
 from __future__ import annotations
@@ -33,7 +38,9 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import re
+import signal
 import shutil
 import subprocess
 import sys
@@ -43,7 +50,7 @@ import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Callable, Sequence
 
 from .config import repo_root
 
@@ -58,7 +65,10 @@ __all__ = [
 ]
 
 CELL_TIMEOUT = 300
+TEST_TIMEOUT = 600
 SUBMISSION_TIMEOUT = 1800
+MEMORY_MB = 16384
+STUDENT_CELL = "gru_edu_student_cell"  # metadata mark of the submission's own cells
 
 
 def assignments_dir() -> Path:
@@ -344,8 +354,51 @@ def _zip_folder(folder: Path, dest: Path) -> Path:
     return dest
 
 
+def resource_limits(memory_mb: int | None, cpu_seconds: int | None
+                    ) -> Callable[[], None] | None:
+    """What a submission's process runs first: address-space and CPU-time limits.
+
+    Children (the notebook's kernel) inherit them. ``None`` or 0 leaves a
+    limit off; without the :mod:`resource` module (Windows) nothing is set.
+    """
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - Windows
+        return None
+    if not memory_mb and not cpu_seconds:
+        return None
+
+    def apply() -> None:
+        if memory_mb:
+            size = int(memory_mb) * 2**20
+            resource.setrlimit(resource.RLIMIT_AS, (size, size))
+        if cpu_seconds:
+            resource.setrlimit(resource.RLIMIT_CPU, (int(cpu_seconds), int(cpu_seconds) + 5))
+
+    return apply
+
+
+def _run_limited(cmd: list[str], log: Path, cwd: str, timeout: int,
+                 limits: Callable[[], None] | None) -> int | None:
+    """Run ``cmd`` in its own session; None if it ran past ``timeout`` (then killed)."""
+    with open(log, "w") as fh:
+        proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, cwd=cwd,
+                                start_new_session=True, preexec_fn=limits)
+        try:
+            return proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)  # otter and what it started there
+            except ProcessLookupError:
+                pass
+            proc.wait()
+            return None
+
+
 def _grade_one(student: str, path: Path, autograder_zip: Path, work: Path,
-               cell_timeout: int, timeout: int) -> SubmissionResult:
+               cell_timeout: int, timeout: int, test_timeout: int = TEST_TIMEOUT,
+               memory_mb: int | None = MEMORY_MB, cpu_seconds: int | None = None
+               ) -> SubmissionResult:
     res = SubmissionResult(student, path)
     out = work / "results" / student
     out.mkdir(parents=True, exist_ok=True)
@@ -353,17 +406,14 @@ def _grade_one(student: str, path: Path, autograder_zip: Path, work: Path,
     log.parent.mkdir(parents=True, exist_ok=True)
     cmd = [sys.executable, "-m", "gru_edu.assign", "run-one", "--autograder",
            str(autograder_zip), "--output", str(out), "--cell-timeout", str(cell_timeout),
-           str(path.resolve())]
+           "--test-timeout", str(test_timeout), str(path.resolve())]
+    if cpu_seconds is None:
+        cpu_seconds = timeout * max(1, os.cpu_count() or 1)
     start = time.monotonic()
-    with open(log, "w") as fh, tempfile.TemporaryDirectory(prefix="gru-edu-grade-") as cwd:
+    with tempfile.TemporaryDirectory(prefix="gru-edu-grade-") as cwd:
         if path.is_dir():
             cmd[-1] = str(_zip_folder(path, Path(cwd) / f"{student}.zip"))
-        try:
-            proc = subprocess.run(cmd, stdout=fh, stderr=subprocess.STDOUT, timeout=timeout,
-                                  cwd=cwd, start_new_session=True)
-            rc = proc.returncode
-        except subprocess.TimeoutExpired:
-            rc = None
+        rc = _run_limited(cmd, log, cwd, timeout, resource_limits(memory_mb, cpu_seconds))
     res.seconds = time.monotonic() - start
     results = out / "results.json"
     if rc is None:
@@ -381,8 +431,16 @@ def _grade_one(student: str, path: Path, autograder_zip: Path, work: Path,
 
 def grade(name: str, submissions: Path | str, out_dir: Path | str | None = None,
           autograder: Path | str | None = None, cell_timeout: int = CELL_TIMEOUT,
-          timeout: int = SUBMISSION_TIMEOUT, jobs: int = 1, quiet: bool = False) -> Grades:
-    """Grade every submission in ``submissions``; write and return the score table."""
+          timeout: int = SUBMISSION_TIMEOUT, jobs: int = 1, quiet: bool = False,
+          test_timeout: int = TEST_TIMEOUT, memory_mb: int | None = MEMORY_MB,
+          cpu_seconds: int | None = None) -> Grades:
+    """Grade every submission in ``submissions``; write and return the score table.
+
+    ``cell_timeout`` bounds each cell of a submission, ``test_timeout`` each
+    question's tests run after it, ``timeout`` the whole submission;
+    ``memory_mb`` (address space) and ``cpu_seconds`` (default: ``timeout``
+    times the number of CPUs) bound its processes.
+    """
     if autograder is None:
         autograder = dist_dir() / "assignments" / name / "autograder" / "autograder.zip"
         if not Path(autograder).exists():
@@ -401,7 +459,12 @@ def grade(name: str, submissions: Path | str, out_dir: Path | str | None = None,
               f" ({', '.join(f'{q}: {_num(p)} pt' for q, p in questions.items())})")
 
     def one(item: tuple[str, Path]) -> SubmissionResult:
-        r = _grade_one(item[0], item[1], autograder, out, cell_timeout, timeout)
+        r = _grade_one(item[0], item[1], autograder, out, cell_timeout, timeout,
+                       test_timeout, memory_mb, cpu_seconds)
+        for q in questions:
+            if q not in r.scores and not r.note:
+                r.feedback[q] = ("Its tests did not finish within the time limit"
+                                 f" ({test_timeout} s) or could not run; 0 points.")
         if not quiet:
             print(f"  {r.student}: {_num(r.total)}/{_num(sum(questions.values()))}"
                   f" in {r.seconds:.0f} s" + (f" ({r.note})" if r.note else ""), flush=True)
@@ -440,21 +503,54 @@ def _feedback_text(grades: Grades, r: SubmissionResult) -> str:
     return "\n".join(lines)
 
 
-def _run_one(submission: str, autograder: str, output: str, cell_timeout: int) -> int:
-    """One submission through ``otter run``, with a time limit per cell."""
+def _is_student_cell(cell: Any) -> bool:
+    return bool(cell.get("metadata", {}).get(STUDENT_CELL))
+
+
+def _run_one(submission: str, autograder: str, output: str, cell_timeout: int,
+             test_timeout: int = TEST_TIMEOUT) -> int:
+    """One submission through ``otter run``, every cell under a time limit.
+
+    The submission's own cells (marked before otter adds its cells) get
+    ``cell_timeout``, check cells included: an endless loop there is
+    interrupted like anywhere else. Otter's closing cell, which runs every
+    question's tests not run yet, is split into one cell per question, each
+    under ``test_timeout``: a question whose tests never end loses its points
+    and the others keep theirs. A cell that catches the interrupt is stopped
+    line by line from the second one on
+    (:func:`gru_edu.guard.install_interrupt_escalation`).
+    """
     import nbconvert.preprocessors as pre
+    import nbformat
+    from otter.execute import preprocessor as otter_pre
+
+    class MarkingGradingPreprocessor(otter_pre.GradingPreprocessor):  # type: ignore[misc]
+        def preprocess(self, nb, resources=None):  # noqa: ANN001, ANN201
+            for cell in nb.cells:
+                cell.setdefault("metadata", {})[STUDENT_CELL] = True
+            return super().preprocess(nb, resources)
+
+        def add_init_and_export_cells(self, nb):  # noqa: ANN001, ANN201
+            tests = list(self.tests_glob)
+            self.tests_glob = []  # the closing cell then only writes the results
+            try:
+                super().add_init_and_export_cells(nb)
+            finally:
+                self.tests_glob = tests
+            nb.cells.insert(0, nbformat.v4.new_code_cell(
+                "from gru_edu.guard import install_interrupt_escalation\n"
+                "install_interrupt_escalation()"))
+            export = nb.cells.pop()
+            for test in tests:
+                nb.cells.append(nbformat.v4.new_code_cell(
+                    "from otter.execute import Checker\n"
+                    f"Checker.check_if_not_already_checked({json.dumps(test)})"))
+            nb.cells.append(export)
 
     base = pre.ExecutePreprocessor
 
-    def timeout_for(cell) -> int | None:  # noqa: ANN001
-        # Cells otter adds (and the check cells) run the tests, whose calls of
-        # learner code have their own limits: interrupting them would lose
-        # every score, so only the submission's limit applies to them.
-        src = cell.get("source", "")
-        if "Checker.check_if_not_already_checked" in src or ".check(" in src \
-                or "init_grading_mode" in src:
-            return None
-        return cell_timeout
+    def timeout_for(cell) -> int:  # noqa: ANN001
+        return cell_timeout if _is_student_cell(cell) else test_timeout
 
     class TimedExecutePreprocessor(base):  # type: ignore[misc, valid-type]
         def __init__(self, **kw):  # noqa: ANN003
@@ -462,7 +558,8 @@ def _run_one(submission: str, autograder: str, output: str, cell_timeout: int) -
             self.timeout_func = timeout_for
             self.interrupt_on_timeout = True
 
-    # otter imports ExecutePreprocessor from this module when it grades
+    # otter imports both from these modules when it grades
+    otter_pre.GradingPreprocessor = MarkingGradingPreprocessor
     pre.ExecutePreprocessor = TimedExecutePreprocessor
     from otter.run import main as otter_run
 
@@ -497,12 +594,21 @@ def main(argv: Sequence[str] | None = None) -> int:
                     help=f"seconds per notebook cell (default {CELL_TIMEOUT})")
     gr.add_argument("--timeout", type=int, default=SUBMISSION_TIMEOUT,
                     help=f"seconds per submission (default {SUBMISSION_TIMEOUT})")
+    gr.add_argument("--test-timeout", type=int, default=TEST_TIMEOUT,
+                    help=f"seconds for each question's tests (default {TEST_TIMEOUT})")
+    gr.add_argument("--memory", type=int, default=MEMORY_MB,
+                    help=f"address-space limit per submission in MiB, 0 for none"
+                         f" (default {MEMORY_MB})")
+    gr.add_argument("--cpu-seconds", type=int, default=None,
+                    help="CPU-time limit per submission process (default: --timeout"
+                         " times the number of CPUs)")
     gr.add_argument("--jobs", type=int, default=1, help="submissions graded in parallel")
     one = sub.add_parser("run-one")  # internal: one submission, in its own process
     one.add_argument("submission")
     one.add_argument("--autograder", required=True)
     one.add_argument("--output", required=True)
     one.add_argument("--cell-timeout", type=int, default=CELL_TIMEOUT)
+    one.add_argument("--test-timeout", type=int, default=TEST_TIMEOUT)
     args = parser.parse_args(argv)
 
     if args.command == "list":
@@ -518,10 +624,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "grade":
         grade(args.name, args.submissions, args.out, args.autograder,
-              args.cell_timeout, args.timeout, args.jobs)
+              args.cell_timeout, args.timeout, args.jobs, test_timeout=args.test_timeout,
+              memory_mb=args.memory or None, cpu_seconds=args.cpu_seconds)
         return 0
     if args.command == "run-one":
-        return _run_one(args.submission, args.autograder, args.output, args.cell_timeout)
+        return _run_one(args.submission, args.autograder, args.output, args.cell_timeout,
+                        args.test_timeout)
     return 2
 
 

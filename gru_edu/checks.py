@@ -20,15 +20,20 @@ when they differ, works out *why*, the way a TA reading the code would:
   (z, r, h) with the reference and with central finite differences of the
   learner's own forward pass.
 
-Every call into learner code runs under a time limit (:func:`call_with_time_limit`);
-an exception, an infinite loop or a wrong shape becomes feedback, never a crash
-of the grader. Each check returns a :class:`Feedback`: ``passed``, the named
+Every call into learner code runs under a time limit (:func:`call_with_time_limit`)
+and under the call detector of :mod:`gru_edu.guard`: each check declares what
+its question forbids (:func:`forbids`), and a learner's function that runs
+forbidden code by any route gets the one finding "calls the reference
+implementation". An exception, an infinite loop or a wrong shape becomes
+feedback, never a crash of the grader. Each check returns a :class:`Feedback`: ``passed``, the named
 ``mistakes`` and a plain-language text; ``feedback.require()`` raises
 ``AssertionError(text)``, which is what the assignments' otter tests call.
 """
 
 from __future__ import annotations
 
+import contextvars
+import functools
 import inspect
 import itertools
 import json
@@ -44,7 +49,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from . import cell
+from . import cell, guard
 from .cell import GRUParams
 
 __all__ = [
@@ -96,9 +101,15 @@ MISTAKES: dict[str, tuple[str, str]] = {
         " loop whose condition never changes, or a loop over the wrong range.",
     ),
     "uses_reference": (
-        "calls the reference implementation gru_edu.cell",
-        "This assignment grades your own NumPy code: write the equations"
-        " yourself instead of calling gru_edu.cell.",
+        "calls the reference implementation",
+        "This question grades your own code: write it yourself with NumPy"
+        " instead of calling the reference it is graded against (or a copy of"
+        " it); nothing else is checked while it does.",
+    ),
+    "grader_tampering": (
+        "reaches into the grader",
+        "Compute the answer from the function's inputs only: no switching off"
+        " the grader's checks or time limits, no reading its frames or objects.",
     ),
     "non_finite": (
         "NaN or infinite values",
@@ -362,11 +373,14 @@ class TimeLimitExceeded(BaseException):
     """
 
 
-_ALARM = {"active": False}
+_ALARM = {"active": False, "fires": 0}
 
 
 def _on_alarm(signum: int, frame: Any) -> None:
     if _ALARM["active"]:
+        _ALARM["fires"] += 1
+        if _ALARM["fires"] >= 3:  # still running 0.2 s on: it catches the exception
+            guard.stop_learner_code(frame, TimeLimitExceeded)
         raise TimeLimitExceeded("time limit exceeded")
 
 
@@ -376,7 +390,9 @@ def call_with_time_limit(fn: Callable, *args: Any, seconds: float | None = DEFAU
 
     In the main thread (a notebook, the grader) a ``SIGALRM`` timer interrupts
     the call, so even ``while True: pass`` ends; the timer re-fires every
-    0.1 s until the call returns, so a bare ``except:`` cannot keep it alive.
+    0.1 s until the call returns, and from the third time on every line of
+    learner code raises (:func:`gru_edu.guard.stop_learner_code`), so a bare
+    ``except:``, even in a loop, cannot keep it alive.
     Elsewhere the call runs in a daemon thread that is abandoned when late.
     Nested calls run under the outer limit.
     """
@@ -389,7 +405,7 @@ def call_with_time_limit(fn: Callable, *args: Any, seconds: float | None = DEFAU
     if not use_alarm:
         return _call_in_thread(fn, args, kwargs, seconds)
     previous = signal.signal(signal.SIGALRM, _on_alarm)
-    _ALARM["active"] = True
+    _ALARM["active"], _ALARM["fires"] = True, 0
     signal.setitimer(signal.ITIMER_REAL, seconds, 0.1)
     try:
         return fn(*args, **kwargs)
@@ -399,6 +415,7 @@ def call_with_time_limit(fn: Callable, *args: Any, seconds: float | None = DEFAU
                 _ALARM["active"] = False
                 signal.setitimer(signal.ITIMER_REAL, 0)
                 signal.signal(signal.SIGALRM, previous)
+                guard.clear_stop()
                 break
             except TimeLimitExceeded:
                 continue
@@ -449,7 +466,7 @@ def _learner_line(err: BaseException, chain: bool = False) -> str:
         if f.filename != _HERE
         and "site-packages" not in f.filename
         and "/numpy/" not in f.filename
-        and not f.filename.endswith(("threading.py", "gru_edu/cell.py"))
+        and not f.filename.endswith(("threading.py", "gru_edu/cell.py", "gru_edu/guard.py"))
     ]
     if not mine:
         return ""
@@ -468,6 +485,50 @@ def _learner_line(err: BaseException, chain: bool = False) -> str:
 _TIMED_OUT: "weakref.WeakKeyDictionary[Any, str]" = weakref.WeakKeyDictionary()
 
 
+# The watch of the check running now (see :func:`forbids`); None outside checks
+# and in checks whose question forbids nothing.
+_WATCH: contextvars.ContextVar[guard.Watch | None] = contextvars.ContextVar(
+    "gru_edu_checks_watch", default=None)
+
+
+def forbids(forbidden: Callable[[], guard.Forbidden]) -> Callable[[Callable], Callable]:
+    """Decorator: the check's calls of learner code run under :class:`gru_edu.guard.Watch`.
+
+    ``forbidden()`` says what the question forbids. If a learner's function
+    ran any of it (or reached into the grader) during the check, the check's
+    own findings are replaced by that one finding: a result obtained from the
+    reference says nothing about the learner's code.
+    """
+
+    def decorate(check: Callable[..., Feedback]) -> Callable[..., Feedback]:
+        @functools.wraps(check)
+        def run(*args: Any, **kwargs: Any) -> Feedback:
+            watch = guard.Watch(forbidden())
+            token = _WATCH.set(watch)
+            try:
+                fb = check(*args, **kwargs)
+            finally:
+                _WATCH.reset(token)
+            return _caught(fb, watch) if watch.hits else fb
+
+        return run
+
+    return decorate
+
+
+def _caught(fb: Feedback, watch: guard.Watch) -> Feedback:
+    """The feedback of a check whose learner code ran forbidden code."""
+    out = Feedback(fb.what)
+    calls, tampering = watch.reference_calls, watch.tampering
+    if calls:
+        out.add("uses_reference", f"While the check ran {fb.what}, it ran"
+                f" {', '.join(calls[:3])}: {watch.forbidden.label}.")
+    if tampering:
+        out.add("grader_tampering", f"While the check ran {fb.what}, it"
+                f" {'; '.join(tampering[:3])}.")
+    return out
+
+
 def _safe_call(fn: Callable, args: Sequence[Any], seconds: float | None,
                kwargs: dict | None = None) -> _Call:
     try:
@@ -475,7 +536,11 @@ def _safe_call(fn: Callable, args: Sequence[Any], seconds: float | None,
             return _Call(error=TimeLimitExceeded("time limit exceeded"), where=_TIMED_OUT[fn])
     except TypeError:  # not weak-referenceable or unhashable: just call it
         pass
+    watch = _WATCH.get()
     try:
+        if watch is not None:
+            return _Call(call_with_time_limit(watch.call, fn, *args, seconds=seconds,
+                                              **(kwargs or {})))
         return _Call(call_with_time_limit(fn, *args, seconds=seconds, **(kwargs or {})))
     except TimeLimitExceeded as err:
         where = _learner_line(err, chain=True)
@@ -534,49 +599,7 @@ def _check_defined(fb: Feedback, fn: Any, name: str, n_params: int, signature: s
         return False
     except ValueError:  # builtins without a signature: just try calling
         pass
-    used = _references_cell(fn)
-    if used:
-        fb.add("uses_reference", f"{name} uses {', '.join(sorted(used))}.")
-        return False
     return True
-
-
-_FORBIDDEN = {"gru_step", "gru_forward", "gru_backward", "GRUParams"}
-
-
-def _references_cell(fn: Any, depth: int = 0, seen: set | None = None) -> set[str]:
-    """Names of gru_edu.cell's GRU functions that ``fn`` (or helpers it calls) uses."""
-    seen = set() if seen is None else seen
-    code = getattr(fn, "__code__", None)
-    if code is None or depth > 4 or code in seen:
-        return set()
-    seen.add(code)
-    found: set[str] = set()
-    glb = getattr(fn, "__globals__", {})
-
-    def names(c: types.CodeType) -> set[str]:
-        out = set(c.co_names)
-        for const in c.co_consts:
-            if isinstance(const, types.CodeType):
-                out |= names(const)
-        return out
-
-    used = names(code)
-    for name in used:
-        obj = glb.get(name)
-        if obj is cell or (name == "cell" and obj is not None and
-                           getattr(obj, "__name__", "") == "gru_edu.cell"):
-            found |= {f"gru_edu.cell.{n}" for n in used & _FORBIDDEN}
-        elif getattr(obj, "__name__", "") == "gru_edu" and "cell" in used:
-            found |= {f"gru_edu.cell.{n}" for n in used & _FORBIDDEN}
-        elif (getattr(obj, "__module__", None) == "gru_edu.cell"
-              and getattr(obj, "__name__", None) in _FORBIDDEN):
-            found.add(f"gru_edu.cell.{obj.__name__}")
-        elif isinstance(obj, types.FunctionType) and not (
-            obj.__module__ or ""
-        ).startswith(("numpy", "gru_edu")):
-            found |= _references_cell(obj, depth + 1, seen)
-    return found
 
 
 # --------------------------------------------------------------------------
@@ -978,6 +1001,7 @@ def _step_reference(probe: _Probe) -> np.ndarray:
     return _reference(probe)[:, 0]
 
 
+@forbids(lambda: _a1_forbidden())
 def check_gru_step(gru_step: Any, reset_after: Sequence[bool] = (True, False),
                    shape: tuple[int, int, int] = (2, 5, 4), seed: int = 0,
                    seconds: float | None = DEFAULT_SECONDS) -> Feedback:
@@ -1105,6 +1129,7 @@ def _forward_runner(fn: Callable, seconds: float | None) -> Callable[[_Probe], _
     return run
 
 
+@forbids(lambda: _a1_forbidden())
 def check_gru_forward(gru_forward: Any, reset_after: Sequence[bool] = (True, False),
                       shape: tuple[int, int, int, int] = (2, 5, 4, 3), seed: int = 0,
                       seconds: float | None = DEFAULT_SECONDS) -> Feedback:
@@ -1347,6 +1372,7 @@ def _student_fd(forward: Callable, probe: _Probe, dh: np.ndarray,
     return call.value if call.ok else None
 
 
+@forbids(lambda: _a1_forbidden())
 def check_gru_backward(gru_backward: Any, gru_forward: Any = None,
                        reset_after: Sequence[bool] = (True, False),
                        shape: tuple[int, int, int, int] = (3, 4, 5, 2), seed: int = 0,
@@ -1506,6 +1532,7 @@ def _one_step_table(backward: Callable, probe: _Probe, dh: np.ndarray,
 # --------------------------------------------------------------------------
 
 
+@forbids(lambda: _a1_forbidden())
 def check_numerical_gradient(numerical_gradient: Any,
                              seconds: float | None = DEFAULT_SECONDS) -> Feedback:
     """Check ``numerical_gradient(f, x, eps=1e-5)``: central differences of ``f`` at ``x``.
@@ -1557,6 +1584,7 @@ def check_numerical_gradient(numerical_gradient: Any,
     return fb
 
 
+@forbids(lambda: _a1_forbidden())
 def check_relative_error(relative_error_fn: Any,
                          seconds: float | None = DEFAULT_SECONDS) -> Feedback:
     """Check ``relative_error(a, b)`` = ``max |a - b| / max(1e-8, |a| + |b|)`` (CS231n)."""
@@ -1604,6 +1632,18 @@ def check_relative_error(relative_error_fn: Any,
     elif float(np.max(value)) != 0.0:
         fb.add("relative_error_formula", "relative_error(zeros, zeros) should be 0.")
     return fb
+
+
+@functools.cache
+def _a1_forbidden() -> guard.Forbidden:
+    """What assignment 1's questions forbid: the reference GRU and the checks' solvers."""
+    return guard.Forbidden(
+        "the reference implementation this assignment grades against (gru_edu.cell,"
+        " the checks' own solvers, or another library's GRU)",
+        (cell, _reference, _step_reference, _reference_grads, _truncated_grads,
+         relative_error),
+        files=("keras/src/layers/rnn/gru.py", "torch/nn/modules/rnn.py"),
+    )
 
 
 # ==========================================================================
@@ -1679,10 +1719,12 @@ MISTAKES.update({
         "Run the training cell: it saves the model next to the notebook. Hand in"
         " the notebook and the model file together (a zip).",
     ),
-    "no_history": (
-        "no training history saved",
-        "The training cell writes the history file next to the model; run it"
-        " (the grader reads the number of epochs from it).",
+    "epochs_unverifiable": (
+        "the number of epochs cannot be checked on the saved file",
+        "The grader counts the optimizer's steps stored in the .keras file; this"
+        " file holds none (saved before training, or without its compiled"
+        " optimizer). Save with model.save(...) right after model.fit(...), as the"
+        " training cell does.",
     ),
     "below_bar": (
         "test accuracy below the bar",
@@ -1922,14 +1964,71 @@ def evaluate_saved_model(model_file: str | os.PathLike, rules: ImdbRules | None 
     return _EVALUATIONS[key]
 
 
-def check_imdb_saved_model(model_file: str | os.PathLike, history_file: str | os.PathLike,
+def optimizer_steps(model: Any) -> int:
+    """How many batches the optimizer of a loaded Keras model has applied (0: none stored).
+
+    Keras 3 saves the optimizer's variables, ``iterations`` among them, in
+    the ``.keras`` file of a compiled model; each training batch adds one.
+    """
+    iterations = getattr(getattr(model, "optimizer", None), "iterations", None)
+    try:
+        return int(np.asarray(iterations))
+    except (TypeError, ValueError):
+        return 0
+
+
+def _history_epochs(history_file: str | os.PathLike | None) -> int | None:
+    """Epochs listed in the learner's history file (None if unreadable): a hint only."""
+    try:
+        return len(json.loads(Path(history_file).read_text())["loss"])
+    except (TypeError, ValueError, KeyError, OSError):
+        return None
+
+
+def _check_epochs(fb: Feedback, model: Any, batch_size: Any, train_reviews: Any,
+                  rules: ImdbRules, history_file: str | os.PathLike | None) -> None:
+    """The epochs rule, on the optimizer's step count stored in the saved model.
+
+    One epoch is ``ceil(train_reviews / batch_size)`` steps. ``train_reviews``
+    (what the learner's notebook trains on) is capped at the training reviews
+    the rules allow, so a larger stated number buys no extra epochs.
+    """
+    ok_int = lambda v: isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+    steps = optimizer_steps(model)
+    if steps <= 0:
+        fb.add("epochs_unverifiable", "The file's optimizer has taken no recorded steps.")
+        return
+    if not ok_int(batch_size) or batch_size < 1:
+        fb.add("epochs_rule", f"BATCH_SIZE = {batch_size!r}: the grader needs it (a positive"
+               " whole number) to count the epochs of the saved model.")
+        return
+    most = rules.train_size or 25_000
+    n = min(int(train_reviews), most) if ok_int(train_reviews) and train_reviews > 0 else most
+    per_epoch = -(-n // int(batch_size))
+    if steps > rules.max_epochs * per_epoch:
+        detail = (f"The saved model's optimizer took {steps:,} steps: {steps / per_epoch:.1f}"
+                  f" epochs of {per_epoch:,} batches ({n:,} training reviews in batches of"
+                  f" {batch_size}); at most {rules.max_epochs} are allowed.")
+        listed = _history_epochs(history_file)
+        if listed is not None:
+            detail += f" (Your history file lists {listed}.)"
+        fb.add("epochs_rule", detail)
+
+
+def check_imdb_saved_model(model_file: str | os.PathLike,
+                           history_file: str | os.PathLike | None = None,
                            min_accuracy: float | None = None,
                            rules: ImdbRules | None = None,
-                           seconds: float | None = 900.0) -> Feedback:
+                           seconds: float | None = 900.0, batch_size: Any = None,
+                           train_reviews: Any = None) -> Feedback:
     """The saved model: it loads, follows the rules, and (with ``min_accuracy``) is accurate.
 
-    The grader evaluates the file itself on the test reviews; numbers printed
-    in the notebook are not used.
+    Every rule is checked on evidence the grader produces itself: the
+    parameters and layers on the loaded model, the epochs from the
+    optimizer's step count stored in the file (against ``batch_size`` and
+    ``train_reviews``, the learner's ``BATCH_SIZE`` and number of training
+    reviews), the accuracy by evaluating the file on the test reviews.
+    ``history_file`` (written by the learner) only adds hints.
     """
     import keras
 
@@ -1946,19 +2045,7 @@ def check_imdb_saved_model(model_file: str | os.PathLike, history_file: str | os
     rules_fb = check_imdb_model(call.value, rules)
     fb.findings += rules_fb.findings
     fb.passed = fb.passed and rules_fb.passed
-    hist_path = Path(history_file)
-    if not hist_path.exists():
-        fb.add("no_history", f"{hist_path} does not exist.")
-    else:
-        try:
-            history = json.loads(hist_path.read_text())
-            epochs = len(history["loss"])
-        except (ValueError, KeyError, TypeError) as err:
-            fb.add("no_history", f"{hist_path} is not a training history ({err}).")
-        else:
-            if epochs > rules.max_epochs:
-                fb.add("epochs_rule", f"The history has {epochs} epochs; at most"
-                       f" {rules.max_epochs} are allowed.")
+    _check_epochs(fb, call.value, batch_size, train_reviews, rules, history_file)
     if min_accuracy is None or not fb.passed:
         return fb
     call = _safe_call(evaluate_saved_model, (path, rules), seconds)
@@ -1970,7 +2057,7 @@ def check_imdb_saved_model(model_file: str | os.PathLike, history_file: str | os
     if acc < min_accuracy:
         detail = f"Accuracy {acc:.4f} on {n:,} test reviews; needed: {min_accuracy:.2f}."
         try:
-            history = json.loads(hist_path.read_text())
+            history = json.loads(Path(history_file).read_text())
             train_acc = history["accuracy"][-1]
             val = history.get("val_accuracy")
             detail += f" Last training accuracy: {train_acc:.3f}"
@@ -2062,6 +2149,12 @@ MISTAKES.update({
         "the value differs from the one computed on the model",
         "Recompute it with your (checked) functions on z_all and ids_all.",
     ),
+    "not_from_functions": (
+        "the findings are not computed with your functions",
+        "Question 5 asks for the values your gate_reaction, strongest_units and"
+        " effect_size give on z_all and ids_all: compute them with those"
+        " functions (and fix the functions first if their checks fail).",
+    ),
 })
 
 
@@ -2102,6 +2195,21 @@ def strongest_units_reference(reaction: np.ndarray, k: int = 3) -> list[int]:
     return [int(i) for i in np.argsort(-np.abs(reaction), kind="stable")[:k]]
 
 
+@functools.cache
+def _a3_forbidden() -> guard.Forbidden:
+    """What assignment 3's questions forbid: the checks' own solutions.
+
+    ``gru_edu.gates`` (and the NumPy cell it replays with) stays allowed: the
+    assignment is about using it.
+    """
+    return guard.Forbidden(
+        "the checks' own solution (gru_edu.checks' *_reference functions), which"
+        " this question grades your code against",
+        (gate_reaction_reference, effect_size_reference, strongest_units_reference,
+         _cue_mask),
+    )
+
+
 def _gate_probe(seed: int = 0) -> tuple[np.ndarray, np.ndarray, list[int]]:
     """Synthetic z and ids with padding, start markers and uneven cue counts."""
     rng = np.random.default_rng(seed)
@@ -2118,6 +2226,7 @@ def _gate_probe(seed: int = 0) -> tuple[np.ndarray, np.ndarray, list[int]]:
     return z, ids, [7, 11]
 
 
+@forbids(lambda: _a3_forbidden())
 def check_gate_reaction(gate_reaction: Any, seed: int = 0,
                         seconds: float | None = DEFAULT_SECONDS) -> Feedback:
     """Check ``gate_reaction(z, ids, cue_ids) -> (units,)`` on arrays with a known answer."""
@@ -2162,6 +2271,7 @@ def check_gate_reaction(gate_reaction: Any, seed: int = 0,
     return fb
 
 
+@forbids(lambda: _a3_forbidden())
 def check_effect_size(effect_size: Any, seed: int = 1,
                       seconds: float | None = DEFAULT_SECONDS) -> Feedback:
     """Check ``effect_size(z, ids, cue_ids, unit) -> float`` (Cohen's d, pooled)."""
@@ -2209,6 +2319,7 @@ def check_effect_size(effect_size: Any, seed: int = 1,
     return fb
 
 
+@forbids(lambda: _a3_forbidden())
 def check_strongest_units(strongest_units: Any, seed: int | None = None,
                           seconds: float | None = DEFAULT_SECONDS) -> Feedback:
     """Check ``strongest_units(reaction, k)``: k unit indices, largest |reaction| first."""
@@ -2245,6 +2356,7 @@ def check_strongest_units(strongest_units: Any, seed: int | None = None,
     return fb
 
 
+@forbids(lambda: _a3_forbidden())
 def check_z_at_word(z_at_word: Any, text_trace: Any, word: str,
                     seconds: float | None = DEFAULT_SECONDS) -> Feedback:
     """Check ``z_at_word(text_trace, word) -> (units,)``: z at the first step reading ``word``."""
@@ -2296,6 +2408,49 @@ def check_quantity(name: str, value: Any, expected: Any, tol: float = 1e-6) -> F
     return fb
 
 
+def _check_own_findings(fb: Feedback, functions: dict[str, Any], z: np.ndarray,
+                        ids: np.ndarray, cue_sets: dict[str, Any],
+                        answers: dict[str, Any]) -> None:
+    """The learner's answers must be what the learner's own functions give.
+
+    Question 5 asks for the findings computed *with* the functions of
+    questions 2-4: evidence that the numbers are the learner's, not copied.
+    """
+    reaction, strongest, effect = (functions.get(n) for n in
+                                   ("gate_reaction", "strongest_units", "effect_size"))
+    if not all(callable(f) for f in (reaction, strongest, effect)):
+        return
+    own: dict[str, Any] = {}
+
+    def run(name: str, fn: Callable, *args: Any) -> Any:
+        call = _safe_call(fn, args, DEFAULT_SECONDS)
+        if not call.ok:
+            raise _NotOwn(f"your {name} raised {type(call.error).__name__}")
+        return call.value
+
+    try:
+        for cue in ("negation", "contrast"):
+            own[f"{cue}_reaction"] = run("gate_reaction", reaction, z, ids, cue_sets[cue])
+            own[f"top_{cue}_units"] = run("strongest_units", strongest,
+                                          own[f"{cue}_reaction"], 3)
+        unit = int(np.asarray(own["top_negation_units"]).reshape(-1)[0])
+        for cue in ("negation", "control"):
+            own[f"{cue}_effect"] = run("effect_size", effect, z, ids, cue_sets[cue], unit)
+    except (_NotOwn, IndexError, TypeError, ValueError) as err:
+        fb.add("not_from_functions", f"The values are right, but {err}"
+               " when the grader ran it on z_all and ids_all.")
+        return
+    differ = [name for name, value in own.items()
+              if name in answers and not check_quantity(name, answers[name], value).passed]
+    if differ:
+        fb.add("not_from_functions", "Right values, but not what your functions give on"
+               f" z_all and ids_all: {', '.join(differ)}.")
+
+
+class _NotOwn(Exception):
+    """A learner's function failed while recomputing the findings."""
+
+
 _Z_CACHE: dict[tuple, np.ndarray] = {}
 
 
@@ -2319,6 +2474,7 @@ def trace_z(trained: Any, ids: np.ndarray, batch_size: int = 100) -> np.ndarray:
     return _Z_CACHE[key]
 
 
+@forbids(lambda: _a3_forbidden())
 def check_gate_findings(trained: Any, ids_all: np.ndarray, cue_sets: dict[str, Any],
                         answers: dict[str, Any], functions: dict[str, Any] | None = None
                         ) -> Feedback:
@@ -2330,8 +2486,10 @@ def check_gate_findings(trained: Any, ids_all: np.ndarray, cue_sets: dict[str, A
     ``negation_effect`` and ``control_effect``. The right values are
     computed here, on the same model and reviews, with the gates replayed by
     :mod:`gru_edu.gates`. ``functions`` (the learner's ``gate_reaction``,
-    ``strongest_units``, ``effect_size``) are checked too when a value is
-    wrong, to point at the question to fix first.
+    ``strongest_units``, ``effect_size``) are run too, under the call
+    detector: right values that the learner's own functions do not give
+    (copied from elsewhere, e.g. from the grader's messages) are named; when
+    a value is wrong, the functions' checks point at the question to fix first.
     """
     fb = Feedback("findings on the model")
     z = trace_z(trained, ids_all)
@@ -2358,6 +2516,8 @@ def check_gate_findings(trained: Any, ids_all: np.ndarray, cue_sets: dict[str, A
         sub = check_quantity(name, got, want, tol=1e-6)
         fb.findings += sub.findings
         fb.passed = fb.passed and sub.passed
+    if fb.passed and functions:
+        _check_own_findings(fb, functions, z, ids, cue_sets, answers)
     if not fb.passed and functions:
         checkers = {"gate_reaction": check_gate_reaction,
                     "strongest_units": check_strongest_units,

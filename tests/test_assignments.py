@@ -255,6 +255,22 @@ def test_time_limit_stops_an_infinite_loop_in_main_and_other_threads():
     assert checks.call_with_time_limit(sum, [1, 2], seconds=1) == 3
 
 
+def test_time_limit_stops_a_loop_that_swallows_it():
+    ns: dict = {}
+    exec(compile("def stubborn():\n"
+                 "    while True:\n"
+                 "        try:\n"
+                 "            while True:\n"
+                 "                pass\n"
+                 "        except BaseException:\n"
+                 "            pass\n", "<learner>", "exec"), ns)
+    with pytest.raises(checks.TimeLimitExceeded):
+        checks.call_with_time_limit(ns["stubborn"], seconds=0.3)
+    assert checks.call_with_time_limit(sum, [1, 2], seconds=1) == 3  # back to normal
+    fb = checks.check_relative_error(lambda a, b: ns["stubborn"](), seconds=0.3)
+    assert fb.mistakes == ["timeout"], str(fb)
+
+
 # ---------------------------------------------------------------- part 2
 
 @pytest.fixture(scope="module")
@@ -308,8 +324,12 @@ def test_student_version_runs_top_to_bottom(generated, tmp_path):
     assert "still raises NotImplementedError" in outputs  # the public checks' feedback
 
 
-def _submission(student_nb: Path, dest: Path, edits=(), cells=()) -> None:
-    """The student notebook with the master's (edited) solutions filled in."""
+def _submission(student_nb: Path, dest: Path, edits=(), cells=(), checks=()) -> None:
+    """The student notebook with the master's (edited) solutions filled in.
+
+    ``checks``: (question, source) pairs appended to that question's
+    ``grader.check`` cell.
+    """
     sol = solution_cells()
     nb = nbformat.read(student_nb, as_version=4)
     for cell in nb.cells:
@@ -319,6 +339,9 @@ def _submission(student_nb: Path, dest: Path, edits=(), cells=()) -> None:
             for old, new in edits:
                 src = src.replace(old, new, 1)
             cell.source = src
+        for question, extra in checks:
+            if cell.source.strip() == f'grader.check("{question}")':
+                cell.source += "\n" + extra
     for index, source in cells:
         nb.cells.insert(index, nbformat.v4.new_code_cell(source))
     nbformat.write(nb, dest)
@@ -341,9 +364,32 @@ def test_grading_a_folder(generated, tmp_path, monkeypatch):
                 "    while True:\n        pass\n    for t in range(time):\n        h = gru_step")],
         cells=[(3, "raise RuntimeError('a cell that fails')"), (4, "while True:\n    pass")],
     )
+    # an endless loop in a cell that mentions a check (the gru_forward cell,
+    # which never ends: gru_forward stays undefined) and one that swallows the
+    # interrupt in a check cell itself: every cell has its limit, each loop
+    # costs at most its question
+    (subs / "tina").mkdir()
+    _submission(
+        generated.student_notebook, subs / "tina" / f"{A1}.ipynb",
+        edits=[("def gru_forward(", '# then grader.check("q2")\nwhile True:\n    pass\n\n\n'
+                                    "def gru_forward(")],
+        checks=[("q4", "while True:\n    try:\n        while True:\n            pass\n"
+                       "    except BaseException:\n        pass")],
+    )
+    # calls the reference through importlib inside gru_forward: caught at run time
+    (subs / "uma").mkdir()
+    _submission(
+        generated.student_notebook, subs / "uma" / f"{A1}.ipynb",
+        edits=[("    batch, time, _ = x.shape\n    units",
+                "    import importlib\n"
+                "    ref = importlib.import_module('gru_edu.' + 'cell')\n"
+                "    p = ref.GRUParams(kernel, recurrent_kernel, bias, reset_after)\n"
+                "    return ref.gru_forward(x, p, h0)[0]\n"
+                "    batch, time, _ = x.shape\n    units")],
+    )
     out = tmp_path / "grades"
     grades = assign.grade(A1, subs, out, autograder=generated.autograder_zip,
-                          cell_timeout=5, jobs=2, quiet=True)
+                          cell_timeout=5, test_timeout=120, jobs=2, quiet=True)
     rows = {r["student"]: r for r in grades.rows()}
     assert grades.questions == {"q1": 4, "q2": 3, "q3": 4, "q4": 2}
     assert rows["master"]["total"] == 13, (out / "feedback" / "master.md").read_text()
@@ -353,8 +399,35 @@ def test_grading_a_folder(generated, tmp_path, monkeypatch):
     feedback = (out / "feedback" / "sam.md").read_text()
     assert "Gate order [r, z, h] instead of [z, r, h]" in feedback
     assert "infinite loop" in feedback
+    tina = rows["tina"]
+    assert (tina["q1"], tina["q2"], tina["q3"], tina["q4"]) == (4, 0, 4, 2), tina
+    assert tina["note"] == ""
+    uma = rows["uma"]
+    assert (uma["q1"], uma["q2"], uma["q3"], uma["q4"]) == (4, 0, 4, 2), uma
+    assert "Calls the reference implementation" in (out / "feedback" / "uma.md").read_text()
     assert (out / "scores.csv").read_text().splitlines()[0].startswith("student,q1,q2,q3,q4")
     assert "total (13)" in grades.table()
+
+
+def test_submission_processes_get_memory_and_cpu_limits(tmp_path):
+    import sys
+
+    log = tmp_path / "limits.log"
+    show = ("import json, resource; print(json.dumps([resource.getrlimit(resource.RLIMIT_AS),"
+            " resource.getrlimit(resource.RLIMIT_CPU)]))")
+    rc = assign._run_limited([sys.executable, "-c", show], log, str(tmp_path), 60,
+                             assign.resource_limits(2048, 77))
+    assert rc == 0
+    assert json.loads(log.read_text()) == [[2048 * 2**20] * 2, [77, 82]]
+    # past its memory limit, a submission's process fails alone
+    hog = "import numpy as np; np.ones(2**31)"
+    rc = assign._run_limited([sys.executable, "-c", hog], log, str(tmp_path), 60,
+                             assign.resource_limits(1024, None))
+    assert rc != 0 and "MemoryError" in log.read_text()
+    # past its wall-clock limit it is killed, with what it started
+    rc = assign._run_limited(["sh", "-c", "sleep 60 & sleep 60"], log, str(tmp_path), 1,
+                             None)
+    assert rc is None
 
 
 # ---------------------------------------------------------------- assignment 3 checks
@@ -457,6 +530,49 @@ def test_imdb_schedule_and_missing_model_are_named(tmp_path):
     fb = checks.check_imdb_saved_model(tmp_path / "none.keras", tmp_path / "h.json",
                                        min_accuracy=0.85, rules=rules)
     assert fb.mistakes == ["no_saved_model"]
+
+
+def _tiny_imdb_model(tmp_path, epochs, name):
+    """A rule-abiding GRU trained ``epochs`` epochs on 64 random reviews, saved."""
+    keras = pytest.importorskip("keras")
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((300,), dtype="int32"),
+                              keras.layers.Embedding(100, 4, mask_zero=True),
+                              keras.layers.GRU(4),
+                              keras.layers.Dense(1, activation="sigmoid")])
+    model.compile("adam", "binary_crossentropy", metrics=["accuracy"])
+    rng = np.random.default_rng(0)
+    x, y = rng.integers(1, 100, (64, 300)), rng.integers(0, 2, 64)
+    if epochs:
+        model.fit(x, y, epochs=epochs, batch_size=32, verbose=0)
+    path = tmp_path / f"{name}.keras"
+    model.save(path)
+    return path
+
+
+def test_imdb_epochs_rule_is_read_from_the_saved_model(tmp_path):
+    rules = checks.ImdbRules(max_epochs=2, train_size=64)
+    history = tmp_path / "history.json"
+    history.write_text(json.dumps({"loss": [0.7], "accuracy": [0.5]}))  # says 1 epoch
+    over = _tiny_imdb_model(tmp_path, 5, "five_epochs")  # 5 epochs of 2 batches
+    fb = checks.check_imdb_saved_model(over, history, rules=rules, batch_size=32,
+                                       train_reviews=64)
+    assert fb.mistakes == ["epochs_rule"], str(fb)
+    assert "took 10 steps: 5.0 epochs of 2 batches" in str(fb)
+    assert "Your history file lists 1" in str(fb)
+    # stating more training reviews than the rules allow buys no extra epochs
+    assert checks.check_imdb_saved_model(over, history, rules=rules, batch_size=32,
+                                         train_reviews=10**6).mistakes == ["epochs_rule"]
+    within = _tiny_imdb_model(tmp_path, 2, "two_epochs")
+    fb = checks.check_imdb_saved_model(within, None, rules=rules, batch_size=32,
+                                       train_reviews=64)
+    assert fb.passed, str(fb)
+    assert checks.check_imdb_saved_model(within, None, rules=rules, batch_size=None
+                                         ).mistakes == ["epochs_rule"]
+    untrained = _tiny_imdb_model(tmp_path, 0, "untrained")
+    fb = checks.check_imdb_saved_model(untrained, None, rules=rules, batch_size=32)
+    assert fb.mistakes == ["epochs_unverifiable"], str(fb)
+    assert "cannot be checked on the saved file" in str(fb)
 
 
 # ---------------------------------------------------------------- assignments 2, 3 end to end
