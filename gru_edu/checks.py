@@ -1750,17 +1750,19 @@ class ImdbRules:
     accuracy: float = 0.85
     partial_accuracy: float = 0.80
     maxlen: int = 300
-    train_size: int | None = None  # None: all 25,000 training reviews
+    train_size: int | None = None  # None: the whole training part (22,500 reviews)
+    val_size: int = 2500  # carved from the training reviews (gru_edu.splits)
     test_size: int | None = None  # None: all 25,000 test reviews
     fast: bool = False
 
     def describe(self) -> str:
         """The rules as a few lines of text, for the notebook to print."""
-        train = f"{self.train_size:,}" if self.train_size else "all 25,000"
+        train = f"{self.train_size:,}" if self.train_size else f"{25_000 - self.val_size:,}"
         test = f"{self.test_size:,}" if self.test_size else "all 25,000"
         lines = [
             f"parameters:     at most {self.max_params:,}",
-            f"epochs:         at most {self.max_epochs}, on {train} training reviews",
+            f"epochs:         at most {self.max_epochs}, on {train} training reviews"
+            f" ({self.val_size:,} more held out for validation)",
             f"accuracy bar:   {self.accuracy:.2f} on {test} test reviews"
             f" (partial credit from {self.partial_accuracy:.2f})",
             f"input:          word ids padded to maxlen={self.maxlen}, padding='post'",
@@ -1776,10 +1778,11 @@ def imdb_rules() -> ImdbRules:
     from .config import fast_mode
 
     if fast_mode():
-        from .training import FAST_TRAIN_SIZE
+        from .training import FAST_TRAIN_SIZE, FAST_VAL_SIZE
 
         return ImdbRules(max_epochs=2, accuracy=0.60, partial_accuracy=0.55,
-                         train_size=FAST_TRAIN_SIZE, test_size=FAST_TRAIN_SIZE, fast=True)
+                         train_size=FAST_TRAIN_SIZE, val_size=FAST_VAL_SIZE,
+                         test_size=FAST_TRAIN_SIZE, fast=True)
     return ImdbRules()
 
 
@@ -1877,13 +1880,19 @@ def check_imdb_model(model_or_builder: Any, rules: ImdbRules | None = None,
     return fb
 
 
-def _imdb_slice(num_words: int, maxlen: int, split: str, size: int | None
+def _imdb_slice(num_words: int, rules: ImdbRules, split: str, size: int | None
                 ) -> tuple[np.ndarray, np.ndarray]:
-    from .data import load_imdb
+    """Reviews of the A2 notebook's parts, encoded as the student's model saw them.
 
-    (x_train, y_train), (x_test, y_test) = load_imdb(
-        num_words=num_words, maxlen=maxlen, padding="post", progress=False)
-    x, y = (x_train, y_train) if split == "train" else (x_test, y_test)
+    The same :func:`gru_edu.splits.load_splits` call as the notebook's, so
+    the vocabulary (ranked on the training part) gives the same ids.
+    """
+    from .splits import load_splits
+
+    parts = load_splits(num_words=num_words, maxlen=rules.maxlen, val_size=rules.val_size,
+                        train_size=rules.train_size, test_size=rules.test_size,
+                        progress=False)
+    x, y = (parts.x_train, parts.y_train) if split == "train" else (parts.x_test, parts.y_test)
     return (x, y) if size is None else (x[:size], y[:size])
 
 
@@ -1914,7 +1923,7 @@ def check_imdb_learns(build_model: Any, rules: ImdbRules | None = None,
     def run() -> tuple[float, float]:
         keras.utils.set_random_seed(0)
         model = build_model()
-        x, y = _imdb_slice(_embedding_words(model), rules.maxlen, "train", 128)
+        x, y = _imdb_slice(_embedding_words(model), rules, "train", 128)
         hist = model.fit(x, y, epochs=20, batch_size=32, verbose=0)
         loss = hist.history["loss"]
         return float(loss[0]), float(min(loss))
@@ -1955,10 +1964,11 @@ def evaluate_saved_model(model_file: str | os.PathLike, rules: ImdbRules | None 
 
     rules = rules or imdb_rules()
     path = Path(model_file)
-    key = (str(path.resolve()), path.stat().st_mtime_ns, rules.test_size)
+    key = (str(path.resolve()), path.stat().st_mtime_ns, rules.train_size, rules.val_size,
+           rules.test_size)
     if key not in _EVALUATIONS:
         model = keras.saving.load_model(path)
-        x, y = _imdb_slice(_embedding_words(model), rules.maxlen, "test", rules.test_size)
+        x, y = _imdb_slice(_embedding_words(model), rules, "test", rules.test_size)
         prob = np.asarray(model.predict(x, batch_size=500, verbose=0)).reshape(-1)
         _EVALUATIONS[key] = float(np.mean((prob > 0.5) == (y == 1)))
     return _EVALUATIONS[key]
@@ -2002,7 +2012,7 @@ def _check_epochs(fb: Feedback, model: Any, batch_size: Any, train_reviews: Any,
         fb.add("epochs_rule", f"BATCH_SIZE = {batch_size!r}: the grader needs it (a positive"
                " whole number) to count the epochs of the saved model.")
         return
-    most = rules.train_size or 25_000
+    most = rules.train_size or 25_000 - rules.val_size
     n = min(int(train_reviews), most) if ok_int(train_reviews) and train_reviews > 0 else most
     per_epoch = -(-n // int(batch_size))
     if steps > rules.max_epochs * per_epoch:

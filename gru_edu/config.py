@@ -24,6 +24,7 @@ __all__ = [
     "artifacts_dir",
     "repo_root",
     "quiet_tensorflow",
+    "benchmark_log",
     "FAST_ENV",
 ]
 
@@ -52,6 +53,18 @@ def artifacts_dir() -> Path:
     path = Path(os.environ.get(ARTIFACTS_ENV) or repo_root() / "artifacts")
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def benchmark_log(name: str) -> dict | None:
+    """A committed benchmark log, ``benchmarks/logs/<name>.json``, or None if absent.
+
+    Notebooks quote measured numbers through this, so a number in the prose
+    always comes from a run a script recorded.
+    """
+    import json
+
+    path = repo_root() / "benchmarks" / "logs" / f"{name}.json"
+    return json.loads(path.read_text()) if path.exists() else None
 
 
 @contextlib.contextmanager
