@@ -3,10 +3,9 @@
     python benchmarks/bench_gate_explorer.py                     # saved model
     python benchmarks/bench_gate_explorer.py --model PATH --reviews 200
 
-Uses the GRU bundle saved by notebook 03 / ``python -m gru_edu train``
-(``models.default_model_dir("gru")`` or ``--model``); without one, a
-Keras-initialised Embedding(30000, 32) → GRU(32) → Dense(1) with a made-up
-vocabulary (speed does not depend on training). Reviews: the first
+Uses the GRU notebook 04 shows (``models.load_explorer_model``: a model you
+trained in the full setting, else the one shipped in ``gru_edu/shipped``), or
+the bundle given with ``--model``. Reviews: the first
 ``--reviews`` IMDB test reviews if the archive is found, else random ids.
 
 Each move sets a control's ``.value`` the way the front end does and times
@@ -49,18 +48,11 @@ LOG = LOG_DIR / "bench_gate_explorer.json"
 
 
 def _model(path: str | None):
-    from gru_edu import data, models
+    from gru_edu import models
 
-    try:
-        where = path or models.default_model_dir("gru")
-        return models.TrainedModel.load(where), "saved"
-    except FileNotFoundError:
-        import keras
-
-        keras.utils.set_random_seed(0)
-        vocab = data.Vocabulary([f"w{i}" for i in range(29996)])
-        model = models.build_classifier("gru", num_words=30000, maxlen=300)
-        return models.TrainedModel(model, vocab, 300), "Keras-initialised"
+    if path:
+        return models.TrainedModel.load(path), f"the bundle in {path}"
+    return models.load_explorer_model("gru")
 
 
 def _reviews(trained, n: int) -> tuple[np.ndarray, np.ndarray]:

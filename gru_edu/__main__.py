@@ -57,6 +57,10 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--out", type=Path, default=None,
                        help="output folder (default: artifacts/imdb_<model>)")
     train.add_argument("--quiet", action="store_true", help="one line per epoch, no progress bar")
+    train.add_argument("--ship", action="store_true",
+                       help="save to gru_edu/shipped/imdb_<model> without optimizer state, "
+                            "with a training log: the bundle the collection ships "
+                            "(full setting only)")
     return parser
 
 
@@ -82,6 +86,9 @@ def main(argv: list[str] | None = None) -> int:
             val_size=args.val_size,
             seed=args.seed,
         )
+        if args.ship and config.fast_mode():
+            print("error: --ship trains the full setting; unset GRU_EDU_FAST", file=sys.stderr)
+            return 2
         print(f"gru-edu: training {args.model} on IMDB, mode {config.mode_name()}")
         start = time.perf_counter()
         try:
@@ -91,8 +98,16 @@ def main(argv: list[str] | None = None) -> int:
         except (FileNotFoundError, ValueError) as err:
             print(f"error: {err}", file=sys.stderr)
             return 2
-        path = result.trained.save(args.out or _default_out(args.model))
         meta = result.trained.meta
+        if args.ship:
+            from .models import shipped_model_dir
+
+            meta["made_by"] = "python -m gru_edu " + " ".join(argv or sys.argv[1:])
+            path = result.trained.save(args.out or shipped_model_dir(args.model),
+                                       optimizer=False)
+            (path / "train_log.txt").write_text(_train_log(meta))
+        else:
+            path = result.trained.save(args.out or _default_out(args.model))
         print(
             f"validation accuracy {_fmt(meta['val_accuracy'])} "
             f"({meta['val_reviews']:,} reviews held out of training) | "
@@ -104,6 +119,26 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(f"saved to {path}  (open with gru_edu.models.TrainedModel.load)")
     return 0
+
+
+def _train_log(meta: dict) -> str:
+    """A few lines a reader can check the shipped bundle against."""
+    hist = meta["history"]
+    lines = [
+        f"made by: {meta['made_by']}",
+        f"mode: {meta['mode']}; device: {meta['device']}",
+        f"settings: {meta['settings']}",
+        f"reviews: {meta['train_reviews']:,} training, {meta['val_reviews']:,} validation, "
+        f"{meta['test_reviews']:,} test",
+        "epoch  train acc  train loss  val acc  val loss  seconds",
+    ]
+    for i, secs in enumerate(hist["seconds"]):
+        lines.append(f"{i + 1:5d}  {hist['accuracy'][i]:9.4f}  {hist['loss'][i]:10.4f}  "
+                     f"{hist['val_accuracy'][i]:7.4f}  {hist['val_loss'][i]:8.4f}  {secs:7.1f}")
+    lines.append(f"final (averaged weights if on): validation accuracy "
+                 f"{_fmt(meta['val_accuracy'])}, test accuracy {_fmt(meta['test_accuracy'])} "
+                 "(test scored once, after training)")
+    return "\n".join(lines) + "\n"
 
 
 def _fmt(value: float | None) -> str:

@@ -55,6 +55,8 @@ __all__ = [
     "evaluate",
     "length_batches",
     "default_model_dir",
+    "shipped_model_dir",
+    "load_explorer_model",
 ]
 
 #: Recurrent layer classes by the names the builders and the CLI accept.
@@ -446,11 +448,20 @@ class TrainedModel:
         ids = self.encode(texts)
         return np.asarray(self.model.predict(ids, verbose=0)).reshape(-1)
 
-    def save(self, path: str | os.PathLike) -> Path:
-        """Write the bundle folder (created if needed); returns its path."""
+    def save(self, path: str | os.PathLike, optimizer: bool = True) -> Path:
+        """Write the bundle folder (created if needed); returns its path.
+
+        ``optimizer=False`` leaves out the optimizer's state (Adam's moments:
+        twice the weights again), for a bundle that is only read, never
+        trained further: the model is saved as an uncompiled copy.
+        """
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
-        self.model.save(path / self.MODEL_FILE)
+        model = self.model
+        if not optimizer:
+            model = keras.models.clone_model(self.model)
+            model.set_weights(self.model.get_weights())
+        model.save(path / self.MODEL_FILE)
         self.vocab.save(path / self.VOCAB_FILE)
         meta = dict(self.meta)
         meta.update(
@@ -502,3 +513,36 @@ def _jsonable(obj: Any) -> Any:
 def default_model_dir(kind: str = "gru") -> Path:
     """Where notebook 03 and the CLI save, and notebook 04 looks: ``artifacts/imdb_<kind>``."""
     return config.artifacts_dir() / f"imdb_{kind}"
+
+
+def shipped_model_dir(kind: str = "gru") -> Path:
+    """The trained bundle that ships with the collection: ``gru_edu/shipped/imdb_<kind>``.
+
+    Made by ``python -m gru_edu train --ship`` (the default recipe, full
+    setting, seed 0, saved without optimizer state); its ``meta.json`` and
+    ``train_log.txt`` say how.
+    """
+    return Path(__file__).resolve().parent / "shipped" / f"imdb_{kind}"
+
+
+def load_explorer_model(kind: str = "gru") -> tuple["TrainedModel", str]:
+    """The model the gate explorer and assignment 3 show, and a line saying which.
+
+    A model you trained in the full setting (notebook 03's full run or
+    ``python -m gru_edu train``, saved in :func:`default_model_dir`) comes
+    first; otherwise the shipped one (:func:`shipped_model_dir`). A model
+    trained in the fast setting is never preferred: a few dozen batches leave
+    its gates near 0.5, with nothing to see.
+    """
+    local = default_model_dir(kind)
+    note = ""
+    try:
+        trained = TrainedModel.load(local)
+    except FileNotFoundError:
+        pass
+    else:
+        if str(trained.meta.get("mode", "")).startswith("full"):
+            return trained, f"your model, trained in the full setting ({local})"
+        note = f"; {local} holds a model trained in the {trained.meta.get('mode', '?')} mode"
+    shipped = shipped_model_dir(kind)
+    return TrainedModel.load(shipped), f"the model shipped with gru-edu ({shipped}){note}"

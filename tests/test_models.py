@@ -249,3 +249,44 @@ def test_weight_average_spans_a_short_training_too():
     short = momentum(48)  # the fast setting: 3 x 16 batches
     assert short < 0.9 and short ** 48 < 0.01
     assert momentum(2) == 0.0  # a couple of batches: the last weights
+
+
+def _tiny_bundle(mode: str) -> models.TrainedModel:
+    vocab = tiny_vocab()
+    keras.utils.set_random_seed(0)
+    model = models.build_classifier("gru", num_words=9, maxlen=7, embed_dim=3, units=2)
+    models.fit(model, np.array([[1, 4, 5, 0, 0, 0, 0], [1, 6, 7, 8, 0, 0, 0]]),
+               np.array([1, 0]), epochs=1, batch_size=2, verbose=0)
+    return models.TrainedModel(model, vocab, maxlen=7, meta={"mode": mode})
+
+
+def test_a_bundle_saved_without_optimizer_state_is_smaller_and_the_same(tmp_path):
+    trained = _tiny_bundle("full")
+    with_state = trained.save(tmp_path / "with") / "model.keras"
+    slim = trained.save(tmp_path / "slim", optimizer=False) / "model.keras"
+    assert slim.stat().st_size < with_state.stat().st_size
+    again = models.TrainedModel.load(slim.parent)
+    assert int(again.model.optimizer.iterations) == 0  # no steps kept: a fresh optimizer
+    assert int(models.TrainedModel.load(with_state.parent).model.optimizer.iterations) == 1
+    texts = ["the good movie", "bad not bad"]
+    np.testing.assert_allclose(again.predict_text(texts), trained.predict_text(texts),
+                               atol=1e-7)
+
+
+def test_explorer_model_prefers_a_full_run_and_never_a_fast_one(tmp_path, monkeypatch):
+    monkeypatch.setenv("GRU_EDU_ARTIFACTS", str(tmp_path / "artifacts"))
+    shipped = tmp_path / "shipped" / "imdb_gru"
+    monkeypatch.setattr(models, "shipped_model_dir", lambda kind="gru": shipped)
+    _tiny_bundle("shipped-full").save(shipped, optimizer=False)
+
+    trained, origin = models.load_explorer_model()  # nothing trained here yet
+    assert trained.meta["mode"] == "shipped-full" and "shipped with gru-edu" in origin
+
+    _tiny_bundle("fast (CI setting, GRU_EDU_FAST=1)").save(models.default_model_dir())
+    trained, origin = models.load_explorer_model()
+    assert trained.meta["mode"] == "shipped-full"
+    assert "fast (CI setting" in origin  # says why the local model was passed over
+
+    _tiny_bundle("full").save(models.default_model_dir())
+    trained, origin = models.load_explorer_model()
+    assert trained.meta["mode"] == "full" and "your model" in origin

@@ -166,16 +166,15 @@ NOTEBOOK_01 = NotebookSpec(
 
 
 def _trained_and_reviews() -> tuple[Any, np.ndarray]:
-    """The model notebook 04 loads and the test reviews it offers.
+    """The model notebook 04 shows and the test reviews it offers.
 
-    ``models.default_model_dir("gru")`` under the same ``GRU_EDU_ARTIFACTS``
-    as the kernels (the kernels inherit the test run's environment); notebook
-    04 saves the model it trains there when none exists. Loaded afresh on
-    every call: the JupyterLab run may have just trained it.
+    :func:`gru_edu.models.load_explorer_model`, as notebook 04 calls it, under
+    the same ``GRU_EDU_ARTIFACTS`` as the kernels (they inherit the test
+    run's environment). Loaded afresh on every call.
     """
     from gru_edu import data, models
 
-    trained = models.TrainedModel.load(models.default_model_dir("gru"))
+    trained, _ = models.load_explorer_model("gru")
     (_, _), (x_test, _) = data.load_imdb(
         vocabulary=trained.vocab, maxlen=trained.maxlen,
         padding=trained.padding, progress=False)
