@@ -3,6 +3,8 @@
 Modules, one per concern:
 
 * :mod:`gru_edu.cell`    – the NumPy GRU (forward, BPTT), Keras weight layout
+* :mod:`gru_edu.memory`  – a long-memory task, a vanilla RNN, Adam (notebook 02)
+* :mod:`gru_edu.segments` – a task where the reset gate matters (notebook 02)
 * :mod:`gru_edu.data`    – the IMDB reviews (Maas et al. 2011), Keras conventions
 * :mod:`gru_edu.splits`  – training / validation / test parts, the one protocol
 * :mod:`gru_edu.baseline` – the bag-of-words baseline a GRU has to beat

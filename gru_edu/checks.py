@@ -2124,7 +2124,7 @@ MISTAKES.update({
     "sign_reversed": (
         "the difference is the wrong way round",
         "Cue minus the rest: a negative value means the update gate z drops"
-        " (the unit opens to the new word) at the cue.",
+        " (the unit writes the new word) at the cue.",
     ),
     "mean_of_means": (
         "a mean of per-review means",

@@ -28,7 +28,7 @@ Public functions:
 * :func:`sentiment_so_far` — the model's output layers applied to every
   ``h_t``: where does the prediction flip?
 * :func:`gate_statistics` — per-unit gate statistics over many reviews, and
-  the words at which each unit's update gate opens and closes most.
+  the words at which each unit writes (lowest z) and keeps (highest z) most.
 
 Errors a learner can meet (no GRU in the model, an empty review, a review of
 unknown words) are :class:`GatesError`, a ``ValueError``, with a message that
@@ -245,15 +245,15 @@ class GateStats:
 
     ``mean``, ``std``, ``min``, ``max`` map each of ``z``, ``r``, ``h_tilde``,
     ``h`` to a ``(units,)`` array over every unmasked step of every review.
-    ``frac_open`` is the fraction of those steps with ``z < 0.5`` (the unit
-    takes in more of the candidate than it keeps of its old state).
+    ``frac_write`` is the fraction of those steps with ``z < 0.5`` (the unit
+    writes more of the candidate than it keeps of its old state).
 
     Word statistics (when the model reads word ids): in each review, the step
-    at which unit ``j``'s update gate is lowest (it *opens* most: ``1 - z``,
-    the weight of the new candidate, is largest) and highest (it *closes*
-    most: the unit keeps its memory). ``opens[j]`` / ``closes[j]`` list the
+    at which unit ``j``'s update gate is lowest (it *writes* most: ``1 - z``,
+    the weight of the new candidate, is largest) and highest (it *keeps*
+    most of its memory). ``writes_at[j]`` / ``keeps_at[j]`` list the
     ``top_k`` words found there most often, as ``(word, count)`` — "in
-    ``count`` reviews, unit ``j`` opened widest at this word".
+    ``count`` reviews, unit ``j`` wrote most at this word".
     ``mean_z_by_word(j)`` ranks words by their average ``z`` instead.
     """
 
@@ -266,9 +266,9 @@ class GateStats:
     std: dict[str, np.ndarray]
     min: dict[str, np.ndarray]
     max: dict[str, np.ndarray]
-    frac_open: np.ndarray
-    opens: list[list[tuple[Any, int]]] | None
-    closes: list[list[tuple[Any, int]]] | None
+    frac_write: np.ndarray
+    writes_at: list[list[tuple[Any, int]]] | None
+    keeps_at: list[list[tuple[Any, int]]] | None
     max_abs_error: float
     word_counts: np.ndarray | None = field(default=None, repr=False)
     z_sum_by_word: np.ndarray | None = field(default=None, repr=False)  # (units, V)
@@ -1109,11 +1109,11 @@ class _Accumulator:
         self.sq = {g: np.zeros(units) for g in GATES}
         self.min = {g: np.full(units, np.inf) for g in GATES}
         self.max = {g: np.full(units, -np.inf) for g in GATES}
-        self.open = np.zeros(units)
+        self.write = np.zeros(units)
         self.vocab_size = vocab_size
         if vocab_size:
-            self.opens = np.zeros((units, vocab_size), dtype=np.int64)
-            self.closes = np.zeros((units, vocab_size), dtype=np.int64)
+            self.writes_at = np.zeros((units, vocab_size), dtype=np.int64)
+            self.keeps_at = np.zeros((units, vocab_size), dtype=np.int64)
             self.z_by_word = np.zeros((units, vocab_size))
             self.words = np.zeros(vocab_size, dtype=np.int64)
 
@@ -1131,7 +1131,7 @@ class _Accumulator:
                 np.minimum(self.min[g], v.min(axis=0), out=self.min[g])
                 np.maximum(self.max[g], v.max(axis=0), out=self.max[g])
         z_valid = t.z[mask]
-        self.open += (z_valid < 0.5).sum(axis=0)
+        self.write += (z_valid < 0.5).sum(axis=0)
         if ids is None or not self.vocab_size:
             return
         units = t.units
@@ -1140,8 +1140,8 @@ class _Accumulator:
         hi = np.where(mask[..., None], z, -np.inf).argmax(axis=1)
         rows = np.flatnonzero(valid)
         unit_idx = np.broadcast_to(np.arange(units), (len(rows), units))
-        np.add.at(self.opens, (unit_idx, ids[rows[:, None], lo[rows]]), 1)
-        np.add.at(self.closes, (unit_idx, ids[rows[:, None], hi[rows]]), 1)
+        np.add.at(self.writes_at, (unit_idx, ids[rows[:, None], lo[rows]]), 1)
+        np.add.at(self.keeps_at, (unit_idx, ids[rows[:, None], hi[rows]]), 1)
         w = ids[mask]
         V = self.vocab_size
         self.words += np.bincount(w, minlength=V)
@@ -1173,9 +1173,9 @@ class _Accumulator:
             std=std,
             min=self.min,
             max=self.max,
-            frac_open=self.open / n,
-            opens=top(self.opens) if has_words else None,
-            closes=top(self.closes) if has_words else None,
+            frac_write=self.write / n,
+            writes_at=top(self.writes_at) if has_words else None,
+            keeps_at=top(self.keeps_at) if has_words else None,
             max_abs_error=self.err,
             word_counts=self.words if has_words else None,
             z_sum_by_word=self.z_by_word if has_words else None,
@@ -1204,7 +1204,7 @@ def gate_statistics(
             used to turn word ids into words).
         inputs: ``(n, time)`` word ids (or ``(n, time, features)``).
         batch_size: sequences per Keras call and per replay.
-        top_k: words listed per unit in ``opens`` / ``closes``.
+        top_k: words listed per unit in ``writes_at`` / ``keeps_at``.
         vocab: turns ids into words (``decode``); ids are reported without.
         progress: show a tqdm progress bar.
 

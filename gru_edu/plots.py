@@ -14,7 +14,7 @@ Sections:
   gradient-through-time figure.
 * **Notebook 04, the gate explorer** — heatmaps of the gates of a trained
   GRU over the words of a review, the sentiment so far, one unit across a
-  review or many reviews, and the words at which a unit's gate opens.
+  review or many reviews, and the words at which a unit writes or keeps.
 """
 
 from __future__ import annotations
@@ -327,7 +327,7 @@ GATE_HEATMAPS = (
     ("z", r"update gate $z$ (units $\times$ words)",
      "$z$: 1 keep $h_{t-1}$\n0 write $\\tilde h_t$", (0.0, 1.0)),
     ("r", r"reset gate $r$ (units $\times$ words)",
-     "$r$: 0 candidate\nignores $h_{t-1}$", (0.0, 1.0)),
+     "$r$: 1 read $h_{t-1}$\n0 ignore $h_{t-1}$", (0.0, 1.0)),
     ("h", r"state $h_t$ (units $\times$ words)", "$h_t$", (-1.0, 1.0)),
 )
 
@@ -831,11 +831,11 @@ def plot_unit_over_reviews(
 
 
 def draw_unit_words(fig: Figure, top_k: int) -> dict[str, Any]:
-    """Two bar panels: the words at which one unit's gate opens / closes most."""
-    ax_open, ax_close = fig.subplots(1, 2)
-    artists: dict[str, Any] = {"axes": (ax_open, ax_close)}
-    for name, ax, colour in (("opens", ax_open, GATE_COLOURS["h_tilde"]),
-                             ("closes", ax_close, GATE_COLOURS["z"])):
+    """Two bar panels: the words at which one unit writes / keeps most."""
+    ax_write, ax_keep = fig.subplots(1, 2)
+    artists: dict[str, Any] = {"axes": (ax_write, ax_keep)}
+    for name, ax, colour in (("writes", ax_write, GATE_COLOURS["h_tilde"]),
+                             ("keeps", ax_keep, GATE_COLOURS["z"])):
         artists[f"{name}_bars"] = ax.barh(np.arange(top_k), np.zeros(top_k),
                                           height=0.7, color=colour)
         artists[f"{name}_labels"] = [
@@ -859,14 +859,14 @@ def draw_unit_words(fig: Figure, top_k: int) -> dict[str, Any]:
 
 
 def update_unit_words(artists: Mapping[str, Any],
-                      opens: Sequence[tuple[Any, float]],
-                      closes: Sequence[tuple[Any, float]],
+                      writes: Sequence[tuple[Any, float]],
+                      keeps: Sequence[tuple[Any, float]],
                       xlabel: str, titles: tuple[str, str],
                       header: str, fmt: str = "{:d}") -> None:
     """Show new top-k lists ``[(word, value), ...]`` in :func:`draw_unit_words`."""
-    for name, items, title in (("opens", opens, titles[0]),
-                               ("closes", closes, titles[1])):
-        ax = artists["axes"][0 if name == "opens" else 1]
+    for name, items, title in (("writes", writes, titles[0]),
+                               ("keeps", keeps, titles[1])):
+        ax = artists["axes"][0 if name == "writes" else 1]
         bars = artists[f"{name}_bars"]
         labels = artists[f"{name}_labels"]
         top = max([float(v) for _, v in items] + [1e-9])

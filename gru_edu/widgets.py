@@ -25,8 +25,8 @@ Sections:
   and :func:`memory_explorer` (a remembered pulse and its half-life).
 * **Notebook 04, the gate explorer** — :func:`gate_explorer` (the gates of a
   trained GRU, word by word, on real or typed reviews) and
-  :func:`unit_words_explorer` (the words at which one unit's update gate
-  opens or closes, over many reviews). Their numbers come from
+  :func:`unit_words_explorer` (the words at which one unit writes or keeps
+  most, over many reviews). Their numbers come from
   :mod:`gru_edu.gates`, which replays the trained layer with
   :mod:`gru_edu.cell`.
 """
@@ -376,7 +376,7 @@ def memory_explorer(steps: int = 40, pulse_at: int = 2) -> MemoryExplorer:
     """A 1-unit GRU gets one input pulse, then zeros: how long is it kept?
 
     Controls: ``b_z`` (update-gate bias: how much of the old state is kept
-    each step), ``w_z`` (how far the pulse itself opens the gate to write),
+    each step), ``w_z`` (how far the pulse itself pushes ``z`` down, so the unit writes),
     ``w_h`` (candidate weight: what is written) and ``u_h`` (recurrent
     candidate weight: feedback that can sustain the state). The run is
     :func:`gru_edu.cell.gru_forward`; the marker shows the step where ``|h|``
@@ -1012,7 +1012,7 @@ WORD_RANKINGS = (
 
 
 class UnitWordsExplorer(Explorer):
-    """The words at which one unit's update gate opens or closes most, over
+    """The words at which one unit writes (low z) or keeps (high z) most, over
     many reviews; see :func:`unit_words_explorer`."""
 
     dpi = 72
@@ -1051,7 +1051,7 @@ class UnitWordsExplorer(Explorer):
             FigureCanvasAgg(self.figure)
         self.artists = plots.draw_unit_words(self.figure, self.top_k)
         self._finish(W.HBox(row), f"Across {first.n_reviews} reviews: where "
-                                  "does a unit's update gate open or close?")
+                                  "does a unit write, where does it keep?")
 
     def compute(self) -> dict[str, Any]:
         c = self.controls
@@ -1059,39 +1059,39 @@ class UnitWordsExplorer(Explorer):
         unit = min(int(c["unit"].value), st.units - 1)
         rank = c["rank"].value
         if rank == "count":
-            if st.opens is None:
+            if st.writes_at is None:
                 raise ValueError("word statistics need a model that reads "
                                  "word ids")
-            opens = list(st.opens[unit][: self.top_k])
-            closes = list(st.closes[unit][: self.top_k])
+            writes = list(st.writes_at[unit][: self.top_k])
+            keeps = list(st.keeps_at[unit][: self.top_k])
         elif rank == "mean":
             low = st.mean_z_by_word(unit, k=self.top_k,
                                     min_count=self.min_count, lowest=True)
             high = st.mean_z_by_word(unit, k=self.top_k,
                                      min_count=self.min_count, lowest=False)
-            opens = [(w, m) for w, m, _ in low]
-            closes = [(w, m) for w, m, _ in high]
+            writes = [(w, m) for w, m, _ in low]
+            keeps = [(w, m) for w, m, _ in high]
         else:
             raise ValueError(f"unknown ranking {rank!r}")
-        return {"stats": st, "unit": unit, "rank": rank, "opens": opens,
-                "closes": closes, "mean_z": float(st.mean["z"][unit]),
-                "frac_open": float(st.frac_open[unit])}
+        return {"stats": st, "unit": unit, "rank": rank, "writes": writes,
+                "keeps": keeps, "mean_z": float(st.mean["z"][unit]),
+                "frac_write": float(st.frac_write[unit])}
 
     def draw(self, state: Mapping[str, Any]) -> None:
         st, unit = state["stats"], state["unit"]
         header = (f"unit {unit} of {st.layer_name}: mean z = "
                   f"{state['mean_z']:.2f}, z < 0.5 at "
-                  f"{100 * state['frac_open']:.0f}% of {st.n_steps:,} steps "
+                  f"{100 * state['frac_write']:.0f}% of {st.n_steps:,} steps "
                   f"in {st.n_reviews:,} reviews")
         if state["rank"] == "count":
             plots.update_unit_words(
-                self.artists, state["opens"], state["closes"],
+                self.artists, state["writes"], state["keeps"],
                 "reviews (count)",
-                ("opens widest here (lowest z in the review)",
-                 "closes most here (highest z in the review)"), header)
+                ("writes most here (lowest z in the review)",
+                 "keeps most here (highest z in the review)"), header)
         else:
             plots.update_unit_words(
-                self.artists, state["opens"], state["closes"],
+                self.artists, state["writes"], state["keeps"],
                 f"mean z (words read >= {self.min_count} times)",
                 ("lowest mean z: the unit writes", "highest mean z: the "
                  "unit keeps"), header, fmt="{:.2f}")
@@ -1113,17 +1113,17 @@ def unit_words_explorer(trained: Any, x: np.ndarray, top_k: int = 10,
                         min_count: int = 10, stats: list[Any] | None = None,
                         batch_size: int = 64,
                         progress: bool = False) -> UnitWordsExplorer:
-    """For a chosen unit, the words at which its update gate opens or closes.
+    """For a chosen unit, the words at which it writes or keeps most.
 
     Over the reviews ``x`` (padded word ids) :func:`gru_edu.gates.
     gate_statistics` finds, in every review, the step at which each unit's
-    ``z`` is lowest (the gate *opens*: the unit writes its candidate) and
-    highest (it *closes*: the unit keeps its memory), and counts the words
+    ``z`` is lowest (the unit *writes* its candidate) and
+    highest (the unit *keeps* its memory), and counts the words
     read there. Computed once per model and data (cached; or pass ``stats``).
     Controls: ``unit``, ``rank`` (``"count"``: those counts; ``"mean"``:
     the words with the lowest / highest average ``z``, read at least
     ``min_count`` times) and ``layer`` (several GRU layers only).
-    ``state["opens"]`` / ``state["closes"]`` are the plotted
+    ``state["writes"]`` / ``state["keeps"]`` are the plotted
     ``(word, value)`` lists.
     """
     return UnitWordsExplorer(trained, x, top_k=top_k, min_count=min_count,

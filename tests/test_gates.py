@@ -551,17 +551,17 @@ def test_gate_statistics_equal_the_traces():
         np.testing.assert_allclose(st.min[g], v.min(0))
         np.testing.assert_allclose(st.max[g], v.max(0))
     assert st.n_reviews == 23 and st.n_steps == mask.sum()
-    np.testing.assert_allclose(st.frac_open, (t.z[mask] < 0.5).mean(0))
+    np.testing.assert_allclose(st.frac_write, (t.z[mask] < 0.5).mean(0))
     # words where z is lowest / highest in each review, counted per unit
     for unit in range(3):
         z = t.z[..., unit]
         lo = np.where(mask, z, np.inf).argmin(1)
         counts = np.bincount(data[np.arange(23), lo], minlength=data.max() + 1)
         best = counts.max()
-        assert st.opens[unit][0][1] == best
+        assert st.writes_at[unit][0][1] == best
         winners = {vocab.decode([i])[0] for i in np.flatnonzero(counts == best)}
-        assert st.opens[unit][0][0] in winners
-        assert sum(c for _, c in st.closes[unit]) <= 23
+        assert st.writes_at[unit][0][0] in winners
+        assert sum(c for _, c in st.keeps_at[unit]) <= 23
     mz = st.mean_z_by_word(0, k=2, min_count=1)
     assert len(mz) == 2 and mz[0][1] <= mz[1][1]
     assert st.max_abs_error <= TOL

@@ -385,7 +385,8 @@ def test_unit_words_explorer_equals_gate_statistics(trained, dataset):
     c = ex.controls
     for unit in (0, UNITS - 1, 2):
         c["unit"].value = unit
-        for name, want in (("opens", st.opens[unit]), ("closes", st.closes[unit])):
+        for name, want in (("writes", st.writes_at[unit]),
+                           ("keeps", st.keeps_at[unit])):
             assert ex.state[name] == want
             widths = [b.get_width() for b in art[f"{name}_bars"]][: len(want)]
             assert widths == [cnt for _, cnt in want]
@@ -395,9 +396,9 @@ def test_unit_words_explorer_equals_gate_statistics(trained, dataset):
             assert values == [str(cnt) for _, cnt in want]
     c["rank"].value = "mean"
     low = st.mean_z_by_word(2, k=3, min_count=2, lowest=True)
-    assert ex.state["opens"] == [(w, m) for w, m, _ in low]
+    assert ex.state["writes"] == [(w, m) for w, m, _ in low]
     np.testing.assert_allclose(
-        [b.get_width() for b in art["opens_bars"]][: len(low)],
+        [b.get_width() for b in art["writes_bars"]][: len(low)],
         [m for _, m, _ in low])
     assert ex.last_error is None and "unit 2" in art["header"].get_text()
 
