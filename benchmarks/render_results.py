@@ -128,12 +128,16 @@ def search_section(log: dict[str, Any], title: str, log_name: str) -> list[str]:
             f"{s['seconds_per_epoch']:.1f} |"
         )
     if log.get("decisions"):
-        out += ["", "| variant | rule | full − variant (points) | decision |", "|---|---|---|---|"]
+        out += ["", "| variant | rule | reference − variant (points) | decision |",
+                "|---|---|---|---|"]
         for d in log["decisions"]:
             out.append(f"| `{d['variant']}` | {d['rule']} | "
                        f"{100 * d['full_minus_variant']:+.2f} | {d['verdict']} |")
+    if log.get("decisions"):
+        out += ["", "The reference is the full recipe for an ablation and the best "
+                "candidate for a candidate."]
     if log.get("chosen"):
-        out += ["", f"Chosen: {log['chosen']}"]
+        out += ["", f"Chosen: {log['chosen']}."]
     return out + [""]
 
 
