@@ -453,14 +453,14 @@ class TrainedModel:
 
         ``optimizer=False`` leaves out the optimizer's state (Adam's moments:
         twice the weights again), for a bundle that is only read, never
-        trained further: the model is saved as an uncompiled copy.
+        trained further: what is saved is an uncompiled model over the same
+        layers.
         """
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         model = self.model
         if not optimizer:
-            model = keras.models.clone_model(self.model)
-            model.set_weights(self.model.get_weights())
+            model = keras.Model(model.inputs, model.outputs, name=model.name)
         model.save(path / self.MODEL_FILE)
         self.vocab.save(path / self.VOCAB_FILE)
         meta = dict(self.meta)
