@@ -15,7 +15,8 @@ Modules, one per concern:
 * :mod:`gru_edu.gates`   – gate activations replayed from trained Keras models
 * :mod:`gru_edu.plots`   – matplotlib figures
 * :mod:`gru_edu.widgets` – ipywidgets explorers
-* :mod:`gru_edu.checks`  – assignment feedback
+* :mod:`gru_edu.grading` – assignment checks, feedback, call detector, otter
+  commands (``checks``, ``guard``, ``assign`` are its old import paths)
 * :mod:`gru_edu.config`  – run mode (full or fast/CI) and paths
 
 TensorFlow is imported only by the modules that need it, so ``gru_edu.cell``
