@@ -12,7 +12,7 @@ Measured:
 1. one 300-token review through :func:`gru_edu.gates.trace` (min and median
    of many calls after a warm-up), split into the Keras forward pass (one
    XLA-compiled call giving every state h_t) and the NumPy replay of all
-   steps from those states (:func:`gru_edu.cell.gru_steps`); for comparison
+   steps from those states (:func:`gru_edu.cell.gru_replay`); for comparison
    the step-by-step loop :func:`gru_edu.cell.gru_forward` that an earlier
    version of the replay ran; and the one-off compile time;
 2. the same through :func:`gru_edu.gates.trace_text`;
@@ -46,7 +46,7 @@ import numpy as np  # noqa: E402
 from logbook import LOG_DIR, new_log, write_log  # noqa: E402
 
 from gru_edu import gates  # noqa: E402
-from gru_edu.cell import GRUParams, gru_forward, gru_steps  # noqa: E402
+from gru_edu.cell import GRUParams, gru_forward, gru_replay  # noqa: E402
 
 LOG = LOG_DIR / "bench_gates.json"
 
@@ -156,11 +156,11 @@ def main() -> None:
     x = tr.x.astype(np.float64)
     h_prev = tr.h_prev
     with gates._one_blas_thread():
-        timing = timeit(lambda: gru_steps(x, h_prev, params), args.repeat)
+        timing = timeit(lambda: gru_replay(x, h_prev, params), args.repeat)
         lo_c, med_c, cpu_c = timeit(lambda: gru_forward(x, params), args.repeat)
     results["trace_numpy_replay"] = as_ms(timing)
     results["gru_forward_loop"] = as_ms((lo_c, med_c, cpu_c))
-    print(f"  of which gru_edu.cell.gru_steps, all 300 steps at once: {ms(*timing)}")
+    print(f"  of which gru_edu.cell.gru_replay, all 300 steps at once: {ms(*timing)}")
     print(f"  (for comparison: gru_edu.cell.gru_forward, the 300-step loop: "
           f"{ms(lo_c, med_c, cpu_c)}, {lo_c / MAXLEN * 1e6:.1f} us per step)")
 

@@ -155,7 +155,7 @@ def gates_section(log: dict[str, Any]) -> list[str]:
     ]
     rows = [("one review traced (`gates.trace`)", "trace", "≤ 5 ms"),
             ("… of which the Keras pass (states and weights)", "trace_keras_pass", ""),
-            ("… of which the NumPy replay (`cell.gru_steps`)", "trace_numpy_replay", ""),
+            ("… of which the NumPy replay (`cell.gru_replay`)", "trace_numpy_replay", ""),
             ("the step-by-step loop `cell.gru_forward`, for comparison", "gru_forward_loop", ""),
             ("`trace_text`, 300 tokens", "trace_text", "")]
     for label, key, target in rows:

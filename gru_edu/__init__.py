@@ -2,7 +2,9 @@
 
 Modules, one per concern:
 
-* :mod:`gru_edu.cell`    – the NumPy GRU (forward, BPTT), Keras weight layout
+* :mod:`gru_edu.cell`    – the NumPy GRU: ``gru_step`` (the equations),
+  ``gru_replay``, ``gru_forward``, ``gru_backward``; Keras weight layout
+* :mod:`gru_edu.gradcheck` – central differences and the one relative error
 * :mod:`gru_edu.memory`  – a long-memory task, a vanilla RNN, Adam (notebook 02)
 * :mod:`gru_edu.segments` – a task where the reset gate matters (notebook 02)
 * :mod:`gru_edu.data`    – the IMDB reviews (Maas et al. 2011), Keras conventions
@@ -13,7 +15,8 @@ Modules, one per concern:
 * :mod:`gru_edu.gates`   – gate activations replayed from trained Keras models
 * :mod:`gru_edu.plots`   – matplotlib figures
 * :mod:`gru_edu.widgets` – ipywidgets explorers
-* :mod:`gru_edu.checks`  – assignment feedback
+* :mod:`gru_edu.grading` – assignment checks, feedback, call detector, otter
+  commands (``checks``, ``guard``, ``assign`` are its old import paths)
 * :mod:`gru_edu.config`  – run mode (full or fast/CI) and paths
 
 TensorFlow is imported only by the modules that need it, so ``gru_edu.cell``

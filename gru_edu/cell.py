@@ -41,7 +41,7 @@ __all__ = [
     "GRUGrads",
     "sigmoid",
     "gru_step",
-    "gru_steps",
+    "gru_replay",
     "gru_forward",
     "gru_backward",
 ]
@@ -240,33 +240,48 @@ def gru_step(
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """One time step for a batch: ``x_t`` ``(batch, input_dim)``, ``h_prev`` ``(batch, units)``.
 
-    Returns ``h_t`` and a dict with the gates ``z``, ``r``, ``h_tilde``. This
-    is the readable form of the equations, used by the slider widgets;
-    :func:`gru_forward` computes the same thing for a whole sequence.
+    The equations of the module docstring, one line each. Returns ``h_t`` and
+    a dict with the gates ``z``, ``r``, ``h_tilde``. :func:`gru_forward` and
+    :func:`gru_replay` compute the same for whole sequences.
     """
     x_t = np.atleast_2d(np.asarray(x_t))
     h_prev = np.atleast_2d(np.asarray(h_prev))
-    cache = gru_steps(x_t[:, None, :], h_prev[:, None, :], params)
-    gates = {"z": cache.z[:, 0], "r": cache.r[:, 0], "h_tilde": cache.h_tilde[:, 0]}
-    return cache.h[:, 0], gates
+    dtype = np.result_type(x_t.dtype, h_prev.dtype, params.kernel.dtype, np.float32)
+    p = params.astype(dtype)
+    x_t, h_prev = x_t.astype(dtype, copy=False), h_prev.astype(dtype, copy=False)
+    W_z, W_r, W_h = np.split(p.kernel, 3, axis=1)
+    U_z, U_r, U_h = np.split(p.recurrent_kernel, 3, axis=1)
+    b_z, b_r, b_h = np.split(p.input_bias, 3)
+    c_z, c_r, c_h = np.split(p.recurrent_bias, 3)  # b' (zeros if not reset_after)
+
+    z = sigmoid(x_t @ W_z + b_z + h_prev @ U_z + c_z)
+    r = sigmoid(x_t @ W_r + b_r + h_prev @ U_r + c_r)
+    if p.reset_after:
+        h_tilde = np.tanh(x_t @ W_h + b_h + r * (h_prev @ U_h + c_h))
+    else:
+        h_tilde = np.tanh(x_t @ W_h + b_h + (r * h_prev) @ U_h)
+    h_t = z * h_prev + (1.0 - z) * h_tilde
+    return h_t, {"z": z, "r": r, "h_tilde": h_tilde}
 
 
-def _step(
+def _fused_step(
     x_proj: np.ndarray, h_prev: np.ndarray, U: np.ndarray, b_rec: np.ndarray,
     n: int, reset_after: bool,
 ) -> tuple[np.ndarray, ...]:
-    """The equations of one step, for any number of rows at once.
+    """The equations of :func:`gru_step` for any number of rows at once.
 
     ``x_proj`` is ``x_t W + b`` (``(rows, 3n)``, blocks ``[z | r | h]``),
     ``h_prev`` is ``(rows, n)``. Returns ``z, r, h̃, hu, h_t``, where ``hu``
     is ``h_{t-1} U_h + b'_h`` (reset_after) or ``(r * h_{t-1}) U_h``.
-    :func:`gru_forward` calls it once per time step, :func:`gru_steps` once
+    :func:`gru_forward` calls it once per time step, :func:`gru_replay` once
     for all steps.
     """
+    # Fused for speed: one product for the z and r blocks, one sigmoid over
+    # both; tests check it equals gru_step to rounding.
     x_zr, x_h = x_proj[:, : 2 * n], x_proj[:, 2 * n:]
     if reset_after:
-        inner = h_prev @ U + b_rec  # one product for all three blocks
-        zr = sigmoid(x_zr + inner[:, : 2 * n])  # z and r together
+        inner = h_prev @ U + b_rec
+        zr = sigmoid(x_zr + inner[:, : 2 * n])
         z, r = zr[:, :n], zr[:, n:]
         hu = inner[:, 2 * n:]
         h_tilde = np.tanh(x_h + r * hu)
@@ -279,15 +294,15 @@ def _step(
     return z, r, h_tilde, hu, h_t
 
 
-def gru_steps(x: np.ndarray, h_prev: np.ndarray, params: GRUParams) -> GRUCache:
+def gru_replay(x: np.ndarray, h_prev: np.ndarray, params: GRUParams) -> GRUCache:
     """Every step of a sequence at once, each from a *given* previous state.
 
-    ``x`` and ``h_prev`` are ``(batch, time, input_dim)`` and ``(batch, time,
-    units)``: step ``t`` reads ``x[:, t]`` and ``h_prev[:, t]`` instead of the
-    state the previous step produced. When ``h_prev`` holds the states a
-    Keras layer computed, this recomputes the gates of all its steps with a
-    few matrix products instead of a loop over time (the gate explorer does
-    this, :mod:`gru_edu.gates`). Same equations as :func:`gru_forward`.
+    Teacher-forced replay: ``x`` and ``h_prev`` are ``(batch, time,
+    input_dim)`` and ``(batch, time, units)``, and step ``t`` reads
+    ``x[:, t]`` and ``h_prev[:, t]`` instead of the state the previous step
+    produced. When ``h_prev`` holds the states a Keras layer computed, this
+    recomputes the gates of all its steps with a few matrix products instead
+    of a loop over time (the gate explorer does this, :mod:`gru_edu.gates`).
 
     Returns a :class:`GRUCache` with ``h0 = h_prev[:, 0]`` and no mask.
     """
@@ -307,11 +322,16 @@ def gru_steps(x: np.ndarray, h_prev: np.ndarray, params: GRUParams) -> GRUCache:
     hp = h_prev.reshape(rows, n).astype(dtype, copy=False)
     z, r, h_tilde, hu, h = (
         a.reshape(batch, time, n)
-        for a in _step(x_proj, hp, p.recurrent_kernel, p.recurrent_bias, n, p.reset_after)
+        for a in _fused_step(x_proj, hp, p.recurrent_kernel, p.recurrent_bias,
+                             n, p.reset_after)
     )
     mask = np.ones((batch, time), dtype=bool)
     return GRUCache(x.astype(dtype, copy=False), hp.reshape(batch, time, n)[:, 0],
                     h, z, r, h_tilde, hu, mask, p)
+
+
+#: Deprecated alias of :func:`gru_replay`, kept for code written against it.
+gru_steps = gru_replay
 
 
 def _check_inputs(
@@ -383,7 +403,8 @@ def gru_forward(
     full = mask.all(axis=0)  # steps where no sequence is masked
     h_prev = h0
     for t in range(time):
-        z_t, r_t, h_tilde_t, hu, h_t = _step(x_proj[t], h_prev, U, b_rec, n, p.reset_after)
+        z_t, r_t, h_tilde_t, hu, h_t = _fused_step(
+            x_proj[t], h_prev, U, b_rec, n, p.reset_after)
         if not full[t]:
             h_t = np.where(mask[:, t, None], h_t, h_prev)
         h[t], z[t], r[t], h_tilde[t], hu_h[t] = h_t, z_t, r_t, h_tilde_t, hu

@@ -11,7 +11,7 @@ How: one compiled Keras pass gives every GRU layer's input, mask and *all*
 of its states ``h_t`` (for a layer that returns only its last state, an
 ``RNN`` around the same cell object returns the others), together with the
 weights it used. Step ``t`` is then recomputed from ``x_t`` and the layer's
-own ``h_{t-1}`` — every step at once, with :func:`gru_edu.cell.gru_steps` —
+own ``h_{t-1}`` — every step at once, with :func:`gru_edu.cell.gru_replay` —
 which gives ``z_t``, ``r_t``, ``h̃_t`` and a replayed ``h_t``.
 
 Every trace checks itself. The replayed ``h_t`` must equal the layer's
@@ -58,7 +58,7 @@ config.quiet_tensorflow()  # before keras: no start-up log lines
 
 import keras  # noqa: E402
 
-from .cell import GRUCache, GRUParams, gru_steps  # noqa: E402
+from .cell import GRUCache, GRUParams, gru_replay  # noqa: E402
 
 __all__ = [
     "TOLERANCE",
@@ -721,7 +721,7 @@ def _replay_direction(
     """Every step of one direction, replayed from the state Keras had before it.
 
     ``states`` are the layer's own ``h_t`` (run order). Each step ``t`` is
-    recomputed with :func:`gru_edu.cell.gru_steps` from the input ``x_t`` and
+    recomputed with :func:`gru_edu.cell.gru_replay` from the input ``x_t`` and
     the layer's ``h_{t-1}``: all steps at once, so the gates cost a few
     matrix products instead of a loop of ``time`` small ones. The replayed
     ``h_t`` is then checked against the layer's ``h_t`` at every unmasked
@@ -739,7 +739,7 @@ def _replay_direction(
     keras_h = np.asarray(states, dtype=np.float64)
     if masked_steps or mp.all():
         h_prev = _carried(keras_h, mp, h0, before=True)
-        step = gru_steps(xp, h_prev, params)
+        step = gru_replay(xp, h_prev, params)
         z, r, h_tilde, hu_h, h_new = step.z, step.r, step.h_tilde, step.hu_h, step.h
     else:  # only the unmasked steps, gathered into one sequence
         b_idx = np.nonzero(mp)[0]
@@ -747,7 +747,7 @@ def _replay_direction(
         hp = np.where(
             (t_prev >= 0)[:, None], keras_h[b_idx, np.maximum(t_prev, 0)], h0[b_idx]
         )
-        step = gru_steps(xp[mp][None], hp[None], params)
+        step = gru_replay(xp[mp][None], hp[None], params)
         z, r, h_tilde, hu_h, h_new = (np.full(keras_h.shape, np.nan) for _ in range(5))
         for full, part in zip(
             (z, r, h_tilde, hu_h, h_new),

@@ -2,7 +2,7 @@
 
 Part 1 plants each common GRU mistake into the master solution of assignment 1
 and asserts the check names it. Part 2 runs the teacher's workflow end to end
-(``python -m gru_edu.assign generate`` / ``grade``): the student version has
+(``python -m gru_edu.grading.otter generate`` / ``grade``): the student version has
 no solutions, runs top to bottom and scores zero; the master scores full
 marks; a submission with mistakes, an exception and an infinite loop loses
 only the questions concerned, with named feedback; generation is reproducible.
@@ -22,12 +22,12 @@ import nbformat
 import numpy as np
 import pytest
 
-from gru_edu import assign, checks
+from gru_edu.grading import a1_cell, a2_imdb, a3_gates, limits, otter
 
 A1 = "a1_gru_from_scratch"
 A2 = "a2_imdb_gru"
 A3 = "a3_reading_the_gates"
-MASTER = assign.assignments_dir() / A1 / f"{A1}.ipynb"
+MASTER = otter.assignments_dir() / A1 / f"{A1}.ipynb"
 
 
 def solution_cells(path: Path = MASTER) -> dict[str, str]:
@@ -63,11 +63,11 @@ def learner(*edits: tuple[str, str], extra: str = "") -> dict:
 
 def test_master_solutions_pass_every_check():
     ns = learner()
-    assert checks.check_gru_step(ns["gru_step"]).passed
-    assert checks.check_gru_forward(ns["gru_forward"]).passed
-    assert checks.check_gru_backward(ns["gru_backward"], ns["gru_forward"]).passed
-    assert checks.check_numerical_gradient(ns["numerical_gradient"]).passed
-    assert checks.check_relative_error(ns["relative_error"]).passed
+    assert a1_cell.check_gru_step(ns["gru_step"]).passed
+    assert a1_cell.check_gru_forward(ns["gru_forward"]).passed
+    assert a1_cell.check_gru_backward(ns["gru_backward"], ns["gru_forward"]).passed
+    assert a1_cell.check_numerical_gradient(ns["numerical_gradient"]).passed
+    assert a1_cell.check_relative_error(ns["relative_error"]).passed
 
 
 STEP_ZR = ("z = sigmoid(x_z + h_prev @ U_z + c_z)\n    r = sigmoid(x_r + h_prev @ U_r + c_r)")
@@ -121,7 +121,7 @@ STEP_MISTAKES = {
 def test_each_planted_step_mistake_gets_its_named_feedback(case):
     edits, variants, mistake, words = STEP_MISTAKES[case]
     ns = learner(*edits)
-    fb = checks.check_gru_step(ns["gru_step"], reset_after=variants, seconds=0.5)
+    fb = a1_cell.check_gru_step(ns["gru_step"], reset_after=variants, seconds=0.5)
     assert not fb.passed
     assert fb.mistakes[0] == mistake, str(fb)
     assert words in str(fb)
@@ -132,7 +132,7 @@ def test_each_planted_step_mistake_gets_its_named_feedback(case):
 def test_ablation_probes_localise_an_unnamed_mistake():
     # tanh -> sigmoid in the candidate: no hypothesis explains it
     ns = learner(("h_tilde = np.tanh(x_h + r * (", "h_tilde = sigmoid(x_h + r * ("))
-    fb = checks.check_gru_step(ns["gru_step"], reset_after=(True,))
+    fb = a1_cell.check_gru_step(ns["gru_step"], reset_after=(True,))
     assert fb.mistakes == ["wrong_values"]
     text = str(fb)
     assert "Ablation probes" in text and "✗ candidate only" in text
@@ -140,7 +140,7 @@ def test_ablation_probes_localise_an_unnamed_mistake():
 
 def test_a_mistake_in_one_variant_only_is_said_so():
     ns = learner(("r * (h_prev @ U_h + c_h)", "(r * h_prev) @ U_h + c_h"))
-    fb = checks.check_gru_step(ns["gru_step"])
+    fb = a1_cell.check_gru_step(ns["gru_step"])
     assert fb.mistakes == ["reset_position", "single_variant"]
     assert "Correct for reset_after=False only" in str(fb)
 
@@ -150,7 +150,7 @@ def test_calling_the_reference_is_not_accepted():
              "def gru_forward(x, kernel, recurrent_kernel, bias, reset_after=True,"
              " h0=None):\n"
              "    return _ref(x, _P(kernel, recurrent_kernel, bias, reset_after), h0)[0]\n")
-    fb = checks.check_gru_forward(learner(extra=extra)["gru_forward"])
+    fb = a1_cell.check_gru_forward(learner(extra=extra)["gru_forward"])
     assert fb.mistakes == ["uses_reference"]
 
 
@@ -173,7 +173,7 @@ FORWARD_MISTAKES = {
 @pytest.mark.parametrize("case", list(FORWARD_MISTAKES))
 def test_forward_mistakes_are_named(case):
     edits, mistake = FORWARD_MISTAKES[case]
-    fb = checks.check_gru_forward(learner(*edits)["gru_forward"], seconds=2)
+    fb = a1_cell.check_gru_forward(learner(*edits)["gru_forward"], seconds=2)
     assert fb.mistakes and fb.mistakes[0] == mistake, str(fb)
     if case == "step wrong":
         assert "calls your gru_step, which is not right yet" in str(fb)
@@ -199,7 +199,7 @@ BACKWARD_MISTAKES = {
 def test_backward_mistakes_are_named(case):
     edits, mistake = BACKWARD_MISTAKES[case]
     ns = learner(*edits)
-    fb = checks.check_gru_backward(ns["gru_backward"], ns["gru_forward"],
+    fb = a1_cell.check_gru_backward(ns["gru_backward"], ns["gru_forward"],
                                    reset_after=(True,))
     assert fb.mistakes and fb.mistakes[0] == mistake, str(fb)
     if mistake == "gradient_blocks":  # localised to the r blocks at one step
@@ -211,21 +211,22 @@ def test_backward_mistakes_are_named(case):
 def test_gradient_tool_mistakes_are_named():
     one_sided = learner(("grad[idx] = (up - down) / (2 * eps)",
                          "grad[idx] = (up - f(x)) / eps"))
-    assert checks.check_numerical_gradient(
+    assert a1_cell.check_numerical_gradient(
         one_sided["numerical_gradient"]).mistakes == ["one_sided_difference"]
     not_restored = learner(("        x[idx] = old\n", ""))
-    assert "input_not_restored" in checks.check_numerical_gradient(
+    assert "input_not_restored" in a1_cell.check_numerical_gradient(
         not_restored["numerical_gradient"]).mistakes
-    zero_div = learner(("np.maximum(1e-8, np.abs(a) + np.abs(b))", "(np.abs(a) + np.abs(b))"))
+    zero_div = learner(("max(1e-8, np.max(np.abs(a) + np.abs(b)))",
+                        "np.max(np.abs(a) + np.abs(b))"))
     with np.errstate(all="ignore"):
-        fb = checks.check_relative_error(zero_div["relative_error"])
+        fb = a1_cell.check_relative_error(zero_div["relative_error"])
     assert fb.mistakes == ["zero_division"]
 
 
 def test_undefined_or_wrong_signature_is_feedback_not_a_crash():
-    assert checks.check_gru_step(None).mistakes == ["not_defined"]
-    assert checks.check_gru_step(lambda x, h: x).mistakes == ["signature"]
-    assert checks.check_gru_backward(42).mistakes == ["not_defined"]
+    assert a1_cell.check_gru_step(None).mistakes == ["not_defined"]
+    assert a1_cell.check_gru_step(lambda x, h: x).mistakes == ["signature"]
+    assert a1_cell.check_gru_backward(42).mistakes == ["not_defined"]
 
 
 def test_time_limit_stops_an_infinite_loop_in_main_and_other_threads():
@@ -237,22 +238,22 @@ def test_time_limit_stops_an_infinite_loop_in_main_and_other_threads():
                 pass
 
     start = time.monotonic()
-    with pytest.raises(checks.TimeLimitExceeded):
-        checks.call_with_time_limit(forever, seconds=0.3)
+    with pytest.raises(limits.TimeLimitExceeded):
+        limits.call_with_time_limit(forever, seconds=0.3)
     assert time.monotonic() - start < 5
     box = {}
 
     def in_thread():
         try:
-            checks.call_with_time_limit(time.sleep, 30, seconds=0.3)
-        except checks.TimeLimitExceeded:
+            limits.call_with_time_limit(time.sleep, 30, seconds=0.3)
+        except limits.TimeLimitExceeded:
             box["stopped"] = True
 
     worker = threading.Thread(target=in_thread)
     worker.start()
     worker.join(10)
     assert box.get("stopped")
-    assert checks.call_with_time_limit(sum, [1, 2], seconds=1) == 3
+    assert limits.call_with_time_limit(sum, [1, 2], seconds=1) == 3
 
 
 def test_time_limit_stops_a_loop_that_swallows_it():
@@ -264,10 +265,10 @@ def test_time_limit_stops_a_loop_that_swallows_it():
                  "                pass\n"
                  "        except BaseException:\n"
                  "            pass\n", "<learner>", "exec"), ns)
-    with pytest.raises(checks.TimeLimitExceeded):
-        checks.call_with_time_limit(ns["stubborn"], seconds=0.3)
-    assert checks.call_with_time_limit(sum, [1, 2], seconds=1) == 3  # back to normal
-    fb = checks.check_relative_error(lambda a, b: ns["stubborn"](), seconds=0.3)
+    with pytest.raises(limits.TimeLimitExceeded):
+        limits.call_with_time_limit(ns["stubborn"], seconds=0.3)
+    assert limits.call_with_time_limit(sum, [1, 2], seconds=1) == 3  # back to normal
+    fb = a1_cell.check_relative_error(lambda a, b: ns["stubborn"](), seconds=0.3)
     assert fb.mistakes == ["timeout"], str(fb)
 
 
@@ -276,7 +277,7 @@ def test_time_limit_stops_a_loop_that_swallows_it():
 @pytest.fixture(scope="module")
 def generated_all(tmp_path_factory):
     out = tmp_path_factory.mktemp("dist")
-    return {name: assign.generate(name, out, quiet=True) for name in assign.masters()}
+    return {name: otter.generate(name, out, quiet=True) for name in otter.masters()}
 
 
 @pytest.fixture(scope="module")
@@ -285,8 +286,8 @@ def generated(generated_all):
 
 
 def test_every_assignment_is_found():
-    assert {A1, A2, A3} <= set(assign.masters())
-    assert assign.questions_of(assign.masters()[A2]) == {"q1": 3, "q2": 1, "q3": 5, "q4": 1}
+    assert {A1, A2, A3} <= set(otter.masters())
+    assert otter.questions_of(otter.masters()[A2]) == {"q1": 3, "q2": 1, "q3": 5, "q4": 1}
 
 
 def test_student_version_has_stubs_and_no_hidden_tests(generated):
@@ -305,7 +306,7 @@ def test_student_version_has_stubs_and_no_hidden_tests(generated):
 @pytest.mark.parametrize("name", [A1, A2, A3])
 def test_generation_is_reproducible(generated_all, tmp_path, name):
     first = generated_all[name]
-    again = assign.generate(name, tmp_path, quiet=True)
+    again = otter.generate(name, tmp_path, quiet=True)
     assert again.student_notebook.read_bytes() == first.student_notebook.read_bytes()
     assert again.autograder_zip.read_bytes() == first.autograder_zip.read_bytes()
     student = json.loads(first.student_notebook.read_text())
@@ -388,7 +389,7 @@ def test_grading_a_folder(generated, tmp_path, monkeypatch):
                 "    batch, time, _ = x.shape\n    units")],
     )
     out = tmp_path / "grades"
-    grades = assign.grade(A1, subs, out, autograder=generated.autograder_zip,
+    grades = otter.grade(A1, subs, out, autograder=generated.autograder_zip,
                           cell_timeout=5, test_timeout=120, jobs=2, quiet=True)
     rows = {r["student"]: r for r in grades.rows()}
     assert grades.questions == {"q1": 4, "q2": 3, "q3": 4, "q4": 2}
@@ -415,17 +416,17 @@ def test_submission_processes_get_memory_and_cpu_limits(tmp_path):
     log = tmp_path / "limits.log"
     show = ("import json, resource; print(json.dumps([resource.getrlimit(resource.RLIMIT_AS),"
             " resource.getrlimit(resource.RLIMIT_CPU)]))")
-    rc = assign._run_limited([sys.executable, "-c", show], log, str(tmp_path), 60,
-                             assign.resource_limits(2048, 77))
+    rc = otter._run_limited([sys.executable, "-c", show], log, str(tmp_path), 60,
+                             otter.resource_limits(2048, 77))
     assert rc == 0
     assert json.loads(log.read_text()) == [[2048 * 2**20] * 2, [77, 82]]
     # past its memory limit, a submission's process fails alone
     hog = "import numpy as np; np.ones(2**31)"
-    rc = assign._run_limited([sys.executable, "-c", hog], log, str(tmp_path), 60,
-                             assign.resource_limits(1024, None))
+    rc = otter._run_limited([sys.executable, "-c", hog], log, str(tmp_path), 60,
+                             otter.resource_limits(1024, None))
     assert rc != 0 and "MemoryError" in log.read_text()
     # past its wall-clock limit it is killed, with what it started
-    rc = assign._run_limited(["sh", "-c", "sleep 60 & sleep 60"], log, str(tmp_path), 1,
+    rc = otter._run_limited(["sh", "-c", "sleep 60 & sleep 60"], log, str(tmp_path), 1,
                              None)
     assert rc is None
 
@@ -454,7 +455,7 @@ def _gr(ids_rule="words", baseline="other", sign=1, pooled=True):
     (_gr(pooled=False), "mean_of_means"),
 ])
 def test_gate_reaction_slips_are_named(learner_fn, mistake):
-    fb = checks.check_gate_reaction(learner_fn)
+    fb = a3_gates.check_gate_reaction(learner_fn)
     assert fb.mistakes == ([mistake] if mistake else []), str(fb)
 
 
@@ -466,12 +467,12 @@ def test_effect_size_and_ranking_slips_are_named():
         pooled = ((len(a) - 1) * a.var(ddof=ddof) + (len(b) - 1) * b.var(ddof=ddof))
         return (a.mean() - b.mean()) / np.sqrt(pooled / (len(a) + len(b) - 2))
 
-    assert checks.check_effect_size(d).passed
-    assert checks.check_effect_size(
+    assert a3_gates.check_effect_size(d).passed
+    assert a3_gates.check_effect_size(
         lambda *a: d(*a, ddof=0)).mistakes == ["population_variance"]
-    assert checks.check_strongest_units(
+    assert a3_gates.check_strongest_units(
         lambda r, k=3: list(np.argsort(-np.abs(r))[:k])).passed
-    assert checks.check_strongest_units(
+    assert a3_gates.check_strongest_units(
         lambda r, k=3: list(np.argsort(-r)[:k])).mistakes == ["not_sorted_by_size"]
 
 
@@ -482,9 +483,9 @@ def test_z_at_word_off_by_one_is_named():
     trace = SimpleNamespace(words=["<start>", "not", "bad", "at", "all", "<pad>"],
                             trace=SimpleNamespace(z=z))
     tokens = ["not", "bad", "at", "all"]
-    assert checks.check_z_at_word(
+    assert a3_gates.check_z_at_word(
         lambda t, w: t.trace.z[0, t.words.index(w)], trace, "bad").passed
-    assert checks.check_z_at_word(
+    assert a3_gates.check_z_at_word(
         lambda t, w: t.trace.z[0, tokens.index(w)], trace, "bad").mistakes == ["off_by_one"]
 
 
@@ -494,8 +495,8 @@ def test_imdb_model_rules_name_each_mistake():
     keras = pytest.importorskip("keras")
     from gru_edu.models import build_classifier, seed_model
 
-    rules = checks.ImdbRules()
-    assert checks.check_imdb_model(lambda: build_classifier(num_words=10000), rules).passed
+    rules = a2_imdb.ImdbRules()
+    assert a2_imdb.check_imdb_model(lambda: build_classifier(num_words=10000), rules).passed
 
     def model(mask=True, out="sigmoid", loss="binary_crossentropy", compile_=True,
               words=10000, layer=None):
@@ -517,17 +518,17 @@ def test_imdb_model_rules_name_each_mistake():
         "ids_as_numbers": seed_model,
     }
     for mistake, build in cases.items():
-        fb = checks.check_imdb_model(build, rules)
+        fb = a2_imdb.check_imdb_model(build, rules)
         assert mistake in fb.mistakes, (mistake, str(fb))
-    assert "no_gru" in checks.check_imdb_model(cases["other_sequence_layer"], rules).mistakes
+    assert "no_gru" in a2_imdb.check_imdb_model(cases["other_sequence_layer"], rules).mistakes
 
 
 def test_imdb_schedule_and_missing_model_are_named(tmp_path):
-    rules = checks.ImdbRules()
-    assert checks.check_imdb_training(2, 32, rules).passed
-    assert checks.check_imdb_training(5, 32, rules).mistakes == ["epochs_rule"]
-    assert checks.check_imdb_training(..., ..., rules).mistakes == ["epochs_rule"] * 2
-    fb = checks.check_imdb_saved_model(tmp_path / "none.keras", tmp_path / "h.json",
+    rules = a2_imdb.ImdbRules()
+    assert a2_imdb.check_imdb_training(2, 32, rules).passed
+    assert a2_imdb.check_imdb_training(5, 32, rules).mistakes == ["epochs_rule"]
+    assert a2_imdb.check_imdb_training(..., ..., rules).mistakes == ["epochs_rule"] * 2
+    fb = a2_imdb.check_imdb_saved_model(tmp_path / "none.keras", tmp_path / "h.json",
                                        min_accuracy=0.85, rules=rules)
     assert fb.mistakes == ["no_saved_model"]
 
@@ -551,26 +552,26 @@ def _tiny_imdb_model(tmp_path, epochs, name):
 
 
 def test_imdb_epochs_rule_is_read_from_the_saved_model(tmp_path):
-    rules = checks.ImdbRules(max_epochs=2, train_size=64)
+    rules = a2_imdb.ImdbRules(max_epochs=2, train_size=64)
     history = tmp_path / "history.json"
     history.write_text(json.dumps({"loss": [0.7], "accuracy": [0.5]}))  # says 1 epoch
     over = _tiny_imdb_model(tmp_path, 5, "five_epochs")  # 5 epochs of 2 batches
-    fb = checks.check_imdb_saved_model(over, history, rules=rules, batch_size=32,
+    fb = a2_imdb.check_imdb_saved_model(over, history, rules=rules, batch_size=32,
                                        train_reviews=64)
     assert fb.mistakes == ["epochs_rule"], str(fb)
     assert "took 10 steps: 5.0 epochs of 2 batches" in str(fb)
     assert "Your history file lists 1" in str(fb)
     # stating more training reviews than the rules allow buys no extra epochs
-    assert checks.check_imdb_saved_model(over, history, rules=rules, batch_size=32,
+    assert a2_imdb.check_imdb_saved_model(over, history, rules=rules, batch_size=32,
                                          train_reviews=10**6).mistakes == ["epochs_rule"]
     within = _tiny_imdb_model(tmp_path, 2, "two_epochs")
-    fb = checks.check_imdb_saved_model(within, None, rules=rules, batch_size=32,
+    fb = a2_imdb.check_imdb_saved_model(within, None, rules=rules, batch_size=32,
                                        train_reviews=64)
     assert fb.passed, str(fb)
-    assert checks.check_imdb_saved_model(within, None, rules=rules, batch_size=None
+    assert a2_imdb.check_imdb_saved_model(within, None, rules=rules, batch_size=None
                                          ).mistakes == ["epochs_rule"]
     untrained = _tiny_imdb_model(tmp_path, 0, "untrained")
-    fb = checks.check_imdb_saved_model(untrained, None, rules=rules, batch_size=32)
+    fb = a2_imdb.check_imdb_saved_model(untrained, None, rules=rules, batch_size=32)
     assert fb.mistakes == ["epochs_unverifiable"], str(fb)
     assert "cannot be checked on the saved file" in str(fb)
 

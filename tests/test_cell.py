@@ -5,8 +5,9 @@ import re
 import numpy as np
 import pytest
 
-from gradcheck import numeric_grad, rel_error
-from gru_edu.cell import GRUParams, gru_backward, gru_forward, gru_step, gru_steps
+from gru_edu.cell import (GRUParams, gru_backward, gru_forward, gru_replay,
+                          gru_step)
+from gru_edu.gradcheck import numerical_gradient, relative_error
 
 keras = pytest.importorskip("keras")
 
@@ -184,7 +185,7 @@ def test_bptt_matches_finite_differences(reset_after, masked):
     for name, arr in targets.items():
         analytic = getattr(grads, name)
         assert analytic.shape == arr.shape, name
-        err = rel_error(analytic, numeric_grad(loss, arr))
+        err = relative_error(analytic, numerical_gradient(lambda _: loss(), arr))
         assert err < 1e-7, f"{name}: relative error {err:.2e}"
 
 
@@ -207,13 +208,13 @@ def test_backward_rejects_wrong_shape():
 
 
 @pytest.mark.parametrize("reset_after", [True, False])
-def test_gru_steps_from_given_states_equal_the_loop(reset_after):
-    """gru_steps fed the loop's own h_{t-1} recomputes the loop's steps exactly."""
+def test_gru_replay_from_given_states_equal_the_loop(reset_after):
+    """gru_replay fed the loop's own h_{t-1} recomputes the loop's steps exactly."""
     params = GRUParams.random(3, 4, reset_after=reset_after, seed=5)
     x = np.random.default_rng(6).standard_normal((2, 7, 3))
     h0 = np.random.default_rng(7).standard_normal((2, 4))
     _, cache = gru_forward(x, params, h0=h0)
-    steps = gru_steps(x, cache.h_prev, params)
+    steps = gru_replay(x, cache.h_prev, params)
     for name in ("z", "r", "h_tilde", "hu_h", "h"):
         np.testing.assert_allclose(getattr(steps, name), getattr(cache, name),
                                    rtol=0, atol=1e-13)
@@ -222,11 +223,19 @@ def test_gru_steps_from_given_states_equal_the_loop(reset_after):
     h1, gates = gru_step(x[:, 3], cache.h_prev[:, 3], params)
     np.testing.assert_allclose(h1, cache.h[:, 3], rtol=0, atol=1e-13)
     np.testing.assert_allclose(gates["z"], cache.z[:, 3], rtol=0, atol=1e-13)
+    np.testing.assert_allclose(gates["r"], cache.r[:, 3], rtol=0, atol=1e-13)
+    np.testing.assert_allclose(gates["h_tilde"], cache.h_tilde[:, 3],
+                               rtol=0, atol=1e-13)
 
 
-def test_gru_steps_shape_errors_name_the_shapes():
+def test_gru_steps_is_a_deprecated_alias_of_gru_replay():
+    from gru_edu import cell
+    assert cell.gru_steps is gru_replay
+
+
+def test_gru_replay_shape_errors_name_the_shapes():
     params = GRUParams.random(3, 4)
     with pytest.raises(ValueError, match=r"h_prev: expected shape \(2, 5, 4\), got \(2, 5, 3\)"):
-        gru_steps(np.zeros((2, 5, 3)), np.zeros((2, 5, 3)), params)
+        gru_replay(np.zeros((2, 5, 3)), np.zeros((2, 5, 3)), params)
     with pytest.raises(ValueError, match=r"x: expected shape \(batch, time, 3\)"):
-        gru_steps(np.zeros((2, 5, 2)), np.zeros((2, 5, 4)), params)
+        gru_replay(np.zeros((2, 5, 2)), np.zeros((2, 5, 4)), params)

@@ -13,11 +13,12 @@ import textwrap
 import numpy as np
 import pytest
 
-from gru_edu import checks
+from gru_edu.grading import a1_cell, a1_probes, a3_gates
 
-# The learner's notebook imports numpy and gru_edu.checks (see the A1 master);
-# each route is written as it would be in a notebook cell.
-HEADER = "import numpy as np\nfrom gru_edu import checks\nfrom gru_edu.cell import GRUParams as P\n"
+# The learner's notebook imports numpy and gru_edu.grading.a1_cell (see the A1
+# master); each route is written as it would be in a notebook cell.
+HEADER = ("import numpy as np\nfrom gru_edu.grading import a1_cell, a1_probes, a3_gates\n"
+          "from gru_edu.cell import GRUParams as P\n")
 FORWARD = "def gru_forward(x, kernel, recurrent_kernel, bias, reset_after=True, h0=None):\n"
 REF_CALL = ("P(kernel, recurrent_kernel, bias, reset_after),"
             " np.zeros((x.shape[0], recurrent_kernel.shape[0])) if h0 is None else h0)[0]")
@@ -33,13 +34,13 @@ FORWARD_ROUTES = {
     "from-import inside the function": FORWARD + textwrap.indent(
         "from gru_edu.cell import gru_forward as ref\n"
         "return ref(x, " + REF_CALL, "    "),
-    "checks.cell, no import at all": FORWARD + textwrap.indent(
-        "return checks.cell.gru_forward(x, " + REF_CALL, "    "),
+    "a1_cell.cell, no import at all": FORWARD + textwrap.indent(
+        "return a1_cell.cell.gru_forward(x, " + REF_CALL, "    "),
     "an alias in a global": "from gru_edu import cell as _c\nMY_TOOL = _c.gru_forward\n"
         + FORWARD + "    return MY_TOOL(x, " + REF_CALL,
     "an attribute chain through another module": FORWARD + textwrap.indent(
         "import sys\n"
-        "m = sys.modules['gru_edu.checks'].guard.sys.modules['gru_edu.cell']\n"
+        "m = sys.modules['gru_edu.grading.a1_cell'].guard.sys.modules['gru_edu.cell']\n"
         "return m.gru_forward(x, " + REF_CALL, "    "),
     "functools.partial": "import functools\nfrom gru_edu import cell as _c\n"
         "FWD = functools.partial(_c.gru_forward)\n"
@@ -62,9 +63,9 @@ FORWARD_ROUTES = {
         "P = mine['GRUParams']\n"
         "return mine['gru_forward'](x, " + REF_CALL, "    "),
     "the checks' own solver": FORWARD + textwrap.indent(
-        "p = checks._Probe(P(kernel, recurrent_kernel, bias, reset_after),"
+        "p = a1_probes._Probe(P(kernel, recurrent_kernel, bias, reset_after),"
         " x, h0)\n"
-        "return checks._reference(p)", "    "),
+        "return a1_probes._reference(p)", "    "),
     "a thread that runs the reference": FORWARD + textwrap.indent(
         "import threading\nfrom gru_edu import cell as _c\nbox = {}\n"
         "t = threading.Thread(target=lambda: box.update(h=_c.gru_forward(x, " + REF_CALL
@@ -90,12 +91,12 @@ def learner_namespace(source: str) -> dict:
 @pytest.mark.parametrize("route", list(FORWARD_ROUTES))
 def test_every_route_to_the_reference_is_caught(route):
     ns = learner_namespace(FORWARD_ROUTES[route])
-    fb = checks.check_gru_forward(ns["gru_forward"], seconds=5)
+    fb = a1_cell.check_gru_forward(ns["gru_forward"], seconds=5)
     assert not fb.passed
     assert fb.mistakes[0] in ("uses_reference", "grader_tampering"), str(fb)
     text = str(fb)
     assert "Calls the reference implementation" in text
-    assert "gru_edu.cell." in text or "gru_edu.checks._reference" in text
+    assert "gru_edu.cell." in text or "gru_edu.grading.a1_probes._reference" in text
     if route.startswith("switching"):  # it does not work, and it is named
         assert fb.mistakes == ["uses_reference", "grader_tampering"], text
         assert "switches off the grader's call detector (sys.setprofile)" in text
@@ -110,8 +111,8 @@ def test_every_route_to_the_reference_is_caught(route):
 
 
 def test_the_hidden_tests_catch_it_too():
-    ns = learner_namespace(FORWARD_ROUTES["checks.cell, no import at all"])
-    assert checks.check_gru_forward(ns["gru_forward"], reset_after=(True, False),
+    ns = learner_namespace(FORWARD_ROUTES["a1_cell.cell, no import at all"])
+    assert a1_cell.check_gru_forward(ns["gru_forward"], reset_after=(True, False),
                                     shape=(3, 7, 2, 4), seed=4).mistakes == ["uses_reference"]
 
 
@@ -127,11 +128,16 @@ def test_step_backward_and_gradient_tools_are_watched():
         "    h0 = np.zeros((x.shape[0], p.units)) if h0 is None else h0\n"
         "    _, cache = cell.gru_forward(x, p, h0)\n"
         "    return cell.gru_backward(dh_seq, cache).as_dict()\n"
+        "from gru_edu import gradcheck\n"
         "def relative_error(a, b):\n"
-        "    return checks.relative_error(a, b)\n")
-    assert checks.check_gru_step(ns["gru_step"]).mistakes == ["uses_reference"]
-    assert checks.check_gru_backward(ns["gru_backward"]).mistakes == ["uses_reference"]
-    assert checks.check_relative_error(ns["relative_error"]).mistakes == ["uses_reference"]
+        "    return gradcheck.relative_error(a, b)\n"
+        "def numerical_gradient(f, x, eps=1e-5):\n"
+        "    return gradcheck.numerical_gradient(f, x, eps)\n")
+    assert a1_cell.check_gru_step(ns["gru_step"]).mistakes == ["uses_reference"]
+    assert a1_cell.check_gru_backward(ns["gru_backward"]).mistakes == ["uses_reference"]
+    assert a1_cell.check_relative_error(ns["relative_error"]).mistakes == ["uses_reference"]
+    assert a1_cell.check_numerical_gradient(
+        ns["numerical_gradient"]).mistakes == ["uses_reference"]
 
 
 TAMPERING = {
@@ -148,7 +154,7 @@ def test_switching_the_time_limit_off_does_not_work():
     ns = learner_namespace(
         FORWARD + "    import signal\n    signal.setitimer(signal.ITIMER_REAL, 0)\n"
         "    signal.signal(signal.SIGALRM, signal.SIG_IGN)\n    while True:\n        pass\n")
-    fb = checks.check_gru_forward(ns["gru_forward"], seconds=0.5)
+    fb = a1_cell.check_gru_forward(ns["gru_forward"], seconds=0.5)
     assert fb.mistakes == ["grader_tampering"], str(fb)
     assert "signal.setitimer" in str(fb)
 
@@ -159,7 +165,7 @@ def test_reaching_into_the_grader_is_named(route):
     ns = learner_namespace(
         FORWARD + textwrap.indent(code, "    ") + "\n"
         "    return np.zeros((x.shape[0], x.shape[1], recurrent_kernel.shape[0]))\n")
-    fb = checks.check_gru_forward(ns["gru_forward"])
+    fb = a1_cell.check_gru_forward(ns["gru_forward"])
     assert fb.mistakes == ["grader_tampering"], str(fb)
     assert words in str(fb)
 
@@ -175,7 +181,7 @@ def test_another_librarys_gru_is_the_reference_too():
             "layer.set_weights([kernel, recurrent_kernel, bias])\n"
             "return np.asarray(layer(x, initial_state=h0))", "    "))
     assert keras  # imported by the learner's code too
-    fb = checks.check_gru_forward(ns["gru_forward"], reset_after=(True,))
+    fb = a1_cell.check_gru_forward(ns["gru_forward"], reset_after=(True,))
     assert fb.mistakes == ["uses_reference"], str(fb)
     assert "gru" in str(fb).lower()
 
@@ -242,19 +248,19 @@ def numerical_gradient(f, x, eps=1e-5):
 
 def relative_error(a, b):
     a, b = np.asarray(a, float), np.asarray(b, float)
-    den = np.abs(a) + np.abs(b)
-    return float((np.abs(a - b) / np.where(den > 1e-8, den, 1e-8)).max())
+    den = (np.abs(a) + np.abs(b)).max()
+    return float(np.abs(a - b).max() / (den if den > 1e-8 else 1e-8))
 '''
 
 
 def test_independent_correct_solutions_are_never_flagged():
     ns = learner_namespace(INDEPENDENT_A1)
-    for fb in (checks.check_gru_step(ns["gru_step"], seed=1),
-               checks.check_gru_step(ns["gru_step"], shape=(1, 3, 5), seed=2),
-               checks.check_gru_forward(ns["gru_forward"], seed=3),
-               checks.check_gru_forward(ns["gru_forward"], shape=(3, 7, 2, 4), seed=4),
-               checks.check_numerical_gradient(ns["numerical_gradient"]),
-               checks.check_relative_error(ns["relative_error"])):
+    for fb in (a1_cell.check_gru_step(ns["gru_step"], seed=1),
+               a1_cell.check_gru_step(ns["gru_step"], shape=(1, 3, 5), seed=2),
+               a1_cell.check_gru_forward(ns["gru_forward"], seed=3),
+               a1_cell.check_gru_forward(ns["gru_forward"], shape=(3, 7, 2, 4), seed=4),
+               a1_cell.check_numerical_gradient(ns["numerical_gradient"]),
+               a1_cell.check_relative_error(ns["relative_error"])):
         assert fb.passed, str(fb)
 
 
@@ -264,7 +270,7 @@ def test_the_reference_running_inside_the_check_is_not_counted():
     # feedback must still be about the learner's mistake.
     ns = learner_namespace(INDEPENDENT_A1.replace("cand + z * (h_prev - cand)",
                                                   "h_prev + z * (cand - h_prev)"))
-    fb = checks.check_gru_step(ns["gru_step"])
+    fb = a1_cell.check_gru_step(ns["gru_step"])
     assert fb.mistakes == ["z_convention"], str(fb)
 
 
@@ -272,18 +278,18 @@ def test_the_reference_running_inside_the_check_is_not_counted():
 
 A3_ROUTES = {
     "gate_reaction": ("def gate_reaction(z, ids, cue_ids):\n"
-                      "    return checks.gate_reaction_reference(z, ids, cue_ids)\n",
-                      checks.check_gate_reaction),
+                      "    return a3_gates.gate_reaction_reference(z, ids, cue_ids)\n",
+                      a3_gates.check_gate_reaction),
     "effect_size": ("import importlib\n"
                     "def effect_size(z, ids, cue_ids, unit):\n"
-                    "    m = importlib.import_module('gru_edu.' + 'checks')\n"
+                    "    m = importlib.import_module('gru_edu.grading.' + 'a3_gates')\n"
                     "    return getattr(m, 'effect_size' + '_reference')(z, ids, cue_ids, unit)\n",
-                    checks.check_effect_size),
+                    a3_gates.check_effect_size),
     "strongest_units": ("import functools\n"
-                        "BEST = functools.partial(checks.strongest_units_reference)\n"
+                        "BEST = functools.partial(a3_gates.strongest_units_reference)\n"
                         "def strongest_units(reaction, k=3):\n"
                         "    return BEST(reaction, k)\n",
-                        checks.check_strongest_units),
+                        a3_gates.check_strongest_units),
 }
 
 
@@ -304,7 +310,7 @@ def test_a3_allows_what_the_assignment_is_about():
         "    cue = words & np.isin(ids, cue_ids)\n"
         "    zz = 2 * cell.sigmoid(np.zeros(1))[0] * z\n"
         "    return zz[cue].mean(axis=0) - zz[words & ~cue].mean(axis=0)\n")
-    assert checks.check_gate_reaction(ns["gate_reaction"]).passed
+    assert a3_gates.check_gate_reaction(ns["gate_reaction"]).passed
 
 
 def test_a3_findings_must_come_from_the_learners_functions():
@@ -317,18 +323,18 @@ def test_a3_findings_must_come_from_the_learners_functions():
     z = rng.uniform(size=(30, 20, 6))
     trained = SimpleNamespace(model=object())
     key = (id(trained.model), ids.shape, hash(ids.tobytes()))
-    checks._Z_CACHE.clear()
-    checks._Z_CACHE[key] = z
+    a3_gates._Z_CACHE.clear()
+    a3_gates._Z_CACHE[key] = z
     cues = {"negation": [3, 4, 5], "contrast": [6, 7], "control": [8, 9]}
     right = {
-        "negation_reaction": checks.gate_reaction_reference(z, ids, cues["negation"]),
-        "contrast_reaction": checks.gate_reaction_reference(z, ids, cues["contrast"]),
+        "negation_reaction": a3_gates.gate_reaction_reference(z, ids, cues["negation"]),
+        "contrast_reaction": a3_gates.gate_reaction_reference(z, ids, cues["contrast"]),
     }
-    right["top_negation_units"] = checks.strongest_units_reference(right["negation_reaction"])
-    right["top_contrast_units"] = checks.strongest_units_reference(right["contrast_reaction"])
+    right["top_negation_units"] = a3_gates.strongest_units_reference(right["negation_reaction"])
+    right["top_contrast_units"] = a3_gates.strongest_units_reference(right["contrast_reaction"])
     unit = right["top_negation_units"][0]
-    right["negation_effect"] = checks.effect_size_reference(z, ids, cues["negation"], unit)
-    right["control_effect"] = checks.effect_size_reference(z, ids, cues["control"], unit)
+    right["negation_effect"] = a3_gates.effect_size_reference(z, ids, cues["negation"], unit)
+    right["control_effect"] = a3_gates.effect_size_reference(z, ids, cues["control"], unit)
     own = learner_namespace(
         "def gate_reaction(z, ids, cue_ids):\n"
         "    w = ids > 1\n    c = w & np.isin(ids, cue_ids)\n"
@@ -343,12 +349,12 @@ def test_a3_findings_must_come_from_the_learners_functions():
         "    return (a.mean() - b.mean()) / s\n")
     functions = {n: own[n] for n in ("gate_reaction", "strongest_units", "effect_size")}
     try:
-        assert checks.check_gate_findings(trained, ids, cues, right, functions).passed
+        assert a3_gates.check_gate_findings(trained, ids, cues, right, functions).passed
         # right answers (taken from the reference, e.g. read off the grader's
         # messages) with a gate_reaction that is not right: not the learner's
         wrong = dict(functions, gate_reaction=lambda z, ids, c: -own["gate_reaction"](z, ids, c))
-        fb = checks.check_gate_findings(trained, ids, cues, right, wrong)
+        fb = a3_gates.check_gate_findings(trained, ids, cues, right, wrong)
         assert fb.mistakes and fb.mistakes[0] == "not_from_functions", str(fb)
         assert "negation_reaction" in str(fb)
     finally:
-        checks._Z_CACHE.clear()
+        a3_gates._Z_CACHE.clear()

@@ -1,0 +1,16 @@
+"""Assignment grading: the checks, their feedback and the teacher's commands.
+
+One module per stage:
+
+* :mod:`.feedback`  – :class:`Feedback`, findings, the one catalogue of mistakes
+* :mod:`.limits`    – time limits and errors of learner code, :func:`forbids`
+* :mod:`.guard`     – the call detector (what a learner's function executes)
+* :mod:`.a1_probes` – assignment 1's probes, reference answers, hypotheses
+* :mod:`.a1_cell`   – assignment 1's checks: GRU step, forward, backward, tools
+* :mod:`.a2_imdb`   – assignment 2's checks: an IMDB classifier under rules
+* :mod:`.a3_gates`  – assignment 3's checks: reading a trained model's gates
+* :mod:`.otter`     – ``python -m gru_edu.grading.otter list|generate|grade``
+
+The assignments' tests call, e.g., ``a1_cell.check_gru_step(...).require()``
+after ``from gru_edu.grading import a1_cell``.
+"""
