@@ -77,9 +77,11 @@ def main() -> None:
     archive = ROOT.parent / "shared" / "data" / "aclImdb_v1.tar.gz"
     for setting in args.settings:
         artifacts = tempfile.mkdtemp(prefix=f"gru-edu-times-{setting}-")
+        # GRU_EDU_RETRAIN: A2 trains its model instead of loading one an
+        # earlier run left next to the notebook
         env = {"GRU_EDU_FAST": "1" if setting == "fast" else "0",
                "GRU_EDU_ARTIFACTS": artifacts, "TF_CPP_MIN_LOG_LEVEL": "2",
-               "MPLBACKEND": "Agg"}
+               "MPLBACKEND": "Agg", "GRU_EDU_RETRAIN": "1"}
         if archive.exists():
             env.setdefault("GRU_EDU_IMDB_ARCHIVE",
                            os.environ.get("GRU_EDU_IMDB_ARCHIVE", str(archive)))
