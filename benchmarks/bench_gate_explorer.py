@@ -91,7 +91,10 @@ def main() -> None:
 
     from gru_edu import widgets
 
+    log = new_log("bench_gate_explorer", "gate explorer callback times (controls, cached "
+                  "trace, artists, render, PNG), inline backend")
     trained, kind = _model(args.model)
+    kind = kind.replace(str(Path(__file__).resolve().parent.parent) + "/", "")
     x, y = _reviews(trained, args.reviews)
     start = time.perf_counter()
     ex = widgets.gate_explorer(trained, x=x, labels=y)
@@ -138,8 +141,6 @@ def main() -> None:
     for name, seconds in times.items():
         if seconds:
             print(_row(name, seconds))
-    log = new_log("bench_gate_explorer", "gate explorer callback times (controls, cached "
-                  "trace, artists, render, PNG), inline backend")
     ms = {name: 1000 * np.asarray(sec) for name, sec in times.items() if sec}
     log["runs"].append({
         "model": kind,

@@ -55,6 +55,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
 
+    log = new_log("bench_xla", "seconds per training epoch of the default GRU recipe, "
+                  "XLA on against off, timed in turns")
     settings = replace(TrainSettings(), train_size=args.reviews)
     parts = splits.load_splits(num_words=settings.num_words, maxlen=settings.maxlen,
                                train_size=args.reviews, progress=False)
@@ -70,8 +72,6 @@ def main() -> None:
             print(f"XLA {'on ' if xla else 'off'}: {hist['seconds'][0]:.2f} s", flush=True)
     on, off = (statistics.median(seconds[x][1:]) for x in (True, False))
     print(f"median epoch: XLA on {on:.2f} s, off {off:.2f} s -> off / on = {off / on:.2f}")
-    log = new_log("bench_xla", "seconds per training epoch of the default GRU recipe, "
-                  "XLA on against off, timed in turns")
     log["runs"].append({"reviews": args.reviews, "rounds": args.rounds,
                         "seconds_xla_on": seconds[True], "seconds_xla_off": seconds[False],
                         "median_on": on, "median_off": off, "ratio_off_over_on": off / on})

@@ -43,11 +43,18 @@ def _machine(log: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
+def commands(log: dict[str, Any]) -> list[str]:
+    """Every command that wrote to the log, first one first, each once."""
+    found = [log["command"]] + [s["command"] for s in log.get("sessions", [])]
+    return list(dict.fromkeys(found))
+
+
 def _header(log: dict[str, Any], log_name: str) -> list[str]:
+    written = "; then ".join(f"`{c}`" for c in commands(log))
     return [
-        f"Log: [`logs/{log_name}`](logs/{log_name}), written by `{log['command']}`, "
+        f"Log: [`logs/{log_name}`](logs/{log_name}), written by {written}, "
         f"{log['started']} to {log.get('finished', '?')}.",
-        f"Machine: {_machine(log)}.",
+        f"Machine: {_machine(log)} (the first run's).",
         "",
     ]
 
@@ -297,7 +304,9 @@ def render() -> str:
         "",
     ]
     for name, _, command in SECTIONS:
-        lines.append(f"- `{name}`: `{command}`")
+        path = LOGS / name
+        ran = commands(json.loads(path.read_text())) if path.exists() else [command]
+        lines.append(f"- `{name}`: " + ", then ".join(f"`{c}`" for c in ran))
     lines += ["", "Timings depend on how busy the machine was: each log records the load "
               "average at its start and end. Accuracies do not.", ""]
     for name, section, command in SECTIONS:
