@@ -25,6 +25,7 @@ __all__ = [
     "repo_root",
     "quiet_tensorflow",
     "benchmark_log",
+    "progress_bar",
     "FAST_ENV",
 ]
 
@@ -53,6 +54,20 @@ def artifacts_dir() -> Path:
     path = Path(os.environ.get(ARTIFACTS_ENV) or repo_root() / "artifacts")
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def progress_bar(iterable=None, **kwargs):  # type: ignore[no-untyped-def]
+    """A text progress bar (tqdm) on standard output, 80 columns wide.
+
+    Text, not a widget: it updates in place in JupyterLab and in a terminal,
+    and the last state is what a saved or rendered notebook shows (a widget
+    bar shows there as a stale 0 % or as nothing). ``kwargs`` go to tqdm.
+    """
+    from tqdm import tqdm
+
+    kwargs.setdefault("ncols", 80)
+    kwargs.setdefault("file", sys.stdout)
+    return tqdm(iterable, **kwargs)
 
 
 def benchmark_log(name: str) -> dict | None:

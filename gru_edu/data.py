@@ -391,10 +391,9 @@ class _ProgressReader:
 def _progress_bar(total: int, desc: str, unit: str, enabled: bool) -> Any:
     if not enabled:
         return None
-    from tqdm.auto import tqdm
-
     scale = unit == "B"
-    return tqdm(total=total, desc=desc, unit=unit, unit_scale=scale, unit_divisor=1024)
+    return config.progress_bar(total=total, desc=desc, unit=unit, unit_scale=scale,
+                               unit_divisor=1024)
 
 
 # A review as read: (label, review id, rating, text)

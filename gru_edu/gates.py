@@ -1230,9 +1230,9 @@ def gate_statistics(
     batch_size = max(1, int(batch_size))
     starts = range(0, len(data), batch_size)
     if progress:
-        from tqdm.auto import tqdm
+        from .config import progress_bar
 
-        starts = tqdm(starts, desc="gate statistics", unit="batch")
+        starts = progress_bar(starts, desc="gate statistics", unit="batch")
     accs: list[_Accumulator] | None = None
     last: list[GateTrace] = []
     for s in starts:

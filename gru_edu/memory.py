@@ -542,10 +542,10 @@ def train_memory_task(
     opt = Adam(lr=lr, clip_norm=clip_norm)
     rng = np.random.default_rng([seed, 1])
     hist = History(net, config)
-    from tqdm.auto import tqdm
+    from .config import progress_bar
 
-    bar = tqdm(range(steps), desc=f"{model.upper()} T={T}", disable=not progress,
-               mininterval=0.5)
+    bar = progress_bar(range(steps), desc=f"{model.upper()} T={T}", disable=not progress,
+                       mininterval=0.5)
     start = _time.perf_counter()
     params = net.parameters()
     for i in bar:
