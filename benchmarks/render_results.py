@@ -224,11 +224,35 @@ def times_table(log: dict[str, Any]) -> list[str]:
             if r is None:
                 cells.append("not measured")
                 continue
-            cells.append(_duration(r["seconds"]) if r["ok"] else "failed: " + r["error"])
-            loads.append(f"{r['load_average_before']} → {r['load_average_after']}")
+            error = r["error"].splitlines()[0][:60] if r["error"] else ""
+            cells.append(_duration(r["seconds"]) if r["ok"] else f"failed ({error})")
+            loads.append(f"{setting}: {r['load_average_before']} → {r['load_average_after']}")
         out.append(f"| `{name.removesuffix('.ipynb')}` | {cells[0]} | {cells[1]} | "
                    f"{'; '.join(loads)} |")
     return out
+
+
+def a2_section(log: dict[str, Any]) -> list[str]:
+    """Assignment 2's master solution over several seeds, and the pass mark it sets."""
+    s = log["summary"]
+    sol = log["solution"]
+    out = ["## Assignment 2's pass mark (`bench_a2_master.py`)", ""]
+    out += _header(log, "bench_a2_master.json")
+    out += [
+        f"The master solution ({sol['NUM_WORDS']:,} words, {sol['EPOCHS']} epochs, batches of "
+        f"{sol['BATCH_SIZE']}), trained as its notebook trains it, full setting; test "
+        "scored once per run.",
+        "",
+        "| seed | validation | test | s/epoch | training |",
+        "|---|---|---|---|---|",
+    ]
+    for r in log["runs"]:
+        out.append(f"| {r['seed']} | {r['val_accuracy']:.4f} | {r['test_accuracy']:.4f} | "
+                   f"{r['seconds_per_epoch']:.1f} | {r['train_seconds']:.0f} s |")
+    out += ["", f"Mean test accuracy {_pct(s['test_mean'], 2)} ± {100 * s['test_sd']:.2f} "
+            f"(min {_pct(s['test_min'], 2)}); margin {100 * s['margin']:.0f} points → pass "
+            f"mark **{s['pass_mark']:.2f}**, partial credit from {s['partial_mark']:.2f}."]
+    return out + [""]
 
 
 def xla_section(log: dict[str, Any]) -> list[str]:
@@ -284,6 +308,7 @@ SECTIONS: list[tuple[str, Callable[[dict[str, Any]], list[str]], str]] = [
      "python benchmarks/search_recipe.py --fast-setting"),
     ("bench_gates.json", gates_section, "python benchmarks/bench_gates.py"),
     ("bench_gate_explorer.json", explorer_section, "python benchmarks/bench_gate_explorer.py"),
+    ("bench_a2_master.json", a2_section, "python benchmarks/bench_a2_master.py"),
     ("bench_xla.json", xla_section, "python benchmarks/bench_xla.py"),
     ("notebook_times.json", notebooks_section, "python benchmarks/time_notebooks.py"),
 ]

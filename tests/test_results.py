@@ -43,3 +43,20 @@ def test_the_recipe_search_never_scored_the_test_set():
     log = json.loads((BENCHMARKS / "logs" / "search_recipe.json").read_text())
     for run in log["runs"]:
         assert "test_accuracy" not in run and run["val_reviews"] == 2500
+
+
+def test_a2_pass_mark_is_the_measured_one():
+    """A2's full-setting bar is the master's measured mean less the stated margin."""
+    import math
+
+    from gru_edu.grading.a2_imdb import ImdbRules
+
+    log = json.loads((BENCHMARKS / "logs" / "bench_a2_master.json").read_text())
+    summary = log["summary"]
+    assert summary["seeds"] >= 5
+    source = (BENCHMARKS / "bench_a2_master.py").read_text()
+    assert f"MARGIN = {summary['margin']}" in source
+    bar = math.floor((summary["test_mean"] - summary["margin"]) * 100) / 100
+    assert (summary["pass_mark"], summary["partial_mark"]) == (bar, round(bar - 0.05, 2))
+    rules = ImdbRules()
+    assert (rules.accuracy, rules.partial_accuracy) == (bar, summary["partial_mark"])

@@ -37,8 +37,10 @@ class ImdbRules:
 
     max_params: int = 400_000
     max_epochs: int = 3
-    accuracy: float = 0.85
-    partial_accuracy: float = 0.80
+    # the master solution's mean test accuracy over 5 seeds less 2 points,
+    # rounded down (benchmarks/bench_a2_master.py; a test keeps them equal)
+    accuracy: float = 0.84
+    partial_accuracy: float = 0.79
     maxlen: int = 300
     train_size: int | None = None  # None: the whole training part (22,500 reviews)
     val_size: int = 2500  # carved from the training reviews (gru_edu.splits)
@@ -59,7 +61,8 @@ class ImdbRules:
         ]
         if self.fast:
             lines.append("fast (CI) setting: smaller data, fewer epochs, so the bar is"
-                         f" scaled to {self.accuracy:.2f} (full run: 0.85)")
+                         f" scaled to {self.accuracy:.2f} (full run:"
+                         f" {ImdbRules.accuracy:.2f})")
         return "\n".join(lines)
 
 
