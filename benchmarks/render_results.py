@@ -118,15 +118,19 @@ def search_section(log: dict[str, Any], title: str, log_name: str) -> list[str]:
     """Ablations on validation, and the decisions the committed rule made."""
     out = [f"## {title}", ""]
     out += _header(log, log_name)
+    variants = log.get("variants", {})
+    candidates = all(v.get("rule") == "candidate" for v in variants.values())
+    what = ("Each candidate is the chosen recipe on the fast setting's slice with its own "
+            "epochs and batch size" if candidates else
+            "Each variant changes one ingredient of the full recipe")
     out += [
-        "Each variant changes one ingredient of the full recipe; mean ± sd of "
-        "**validation** accuracy over the seeds (the test reviews are never scored in "
-        "the search). The rule, fixed before the runs, is in the script's docstring.",
+        f"{what}; mean ± sd of **validation** accuracy over the seeds (the test reviews "
+        "are never scored in the search). The rule, fixed before the runs, is in the "
+        "script's docstring.",
         "",
         "| variant | what changes | seeds | validation mean ± sd | validation min | s/epoch |",
         "|---|---|---|---|---|---|",
     ]
-    variants = log.get("variants", {})
     for name, s in log["summary"].items():
         change = variants.get(name, {}).get("change", "")
         out.append(
