@@ -13,6 +13,8 @@ Modules, one per concern:
 * :mod:`gru_edu.training` – the IMDB recipe, trained the same way everywhere
 * :mod:`gru_edu.models`  – Keras model builders and training
 * :mod:`gru_edu.gates`   – gate activations replayed from trained Keras models
+  and checked against them: ``keras_plumbing``, ``replay``, ``text``,
+  ``readout`` (sentiment so far, crossings, correlations), ``stats``
 * :mod:`gru_edu.plots`   – matplotlib figures
 * :mod:`gru_edu.widgets` – ipywidgets explorers
 * :mod:`gru_edu.grading` – assignment checks, feedback, call detector, otter

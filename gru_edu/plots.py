@@ -46,7 +46,6 @@ __all__ = [
     "plot_gradient_through_time",
     "GATE_CMAP",
     "STATE_CMAP",
-    "sentiment_crossings",
     "draw_gate_explorer",
     "gate_review_artists",
     "gate_step_artists",
@@ -330,17 +329,6 @@ GATE_HEATMAPS = (
      "$r$: 1 read $h_{t-1}$\n0 ignore $h_{t-1}$", (0.0, 1.0)),
     ("h", r"state $h_t$ (units $\times$ words)", "$h_t$", (-1.0, 1.0)),
 )
-
-
-def sentiment_crossings(sentiment: np.ndarray, level: float = 0.5) -> np.ndarray:
-    """Steps ``t`` at which the curve lands on the other side of ``level``.
-
-    ``t`` is listed when ``s[t-1] < level <= s[t]`` or ``s[t-1] >= level >
-    s[t]``: the word read at step ``t`` flipped the prediction.
-    """
-    s = np.asarray(sentiment, dtype=float).reshape(-1)
-    above = s >= level
-    return np.flatnonzero(above[1:] != above[:-1]) + 1
 
 
 def _outline_box(path: Path) -> tuple[np.ndarray, np.ndarray]:
@@ -664,6 +652,8 @@ def update_gate_review(artists: Mapping[str, Any], words: Sequence[str],
         artists["sentiment_line"].set_data([], [])
         artists["crossings"].set_data([], [])
     else:
+        from gru_edu.gates import sentiment_crossings
+
         s = np.asarray(sentiment, dtype=float)
         artists["sentiment_line"].set_data(np.arange(n), s)
         cross = sentiment_crossings(s)
@@ -733,10 +723,12 @@ def plot_sentiment_so_far(
     """One panel per review: P(positive) after each word, words under it.
 
     ``curves`` maps a label to ``(words, sentiment)``; the words at which
-    the prediction flips (:func:`sentiment_crossings`) are marked. Returns a
-    pyplot figure.
+    the prediction flips (:func:`gru_edu.gates.sentiment_crossings`) are
+    marked. Returns a pyplot figure.
     """
     import matplotlib.pyplot as plt
+
+    from gru_edu.gates import sentiment_crossings
 
     n = len(curves)
     longest = max(len(w) for w, _ in curves.values())

@@ -64,7 +64,6 @@ __all__ = [
     "REVIEW_INFO_CLASS",
     "WORDS_CLASS",
     "gate_window",
-    "unit_sentiment_correlation",
     "ReviewTrace",
     "trace_review",
     "GateExplorer",
@@ -437,25 +436,12 @@ def _unit_order(key: str, values: Mapping[str, np.ndarray],
     if key in ("z", "r", "h"):
         return np.argsort(values[key].mean(axis=0), kind="stable")
     if key == "corr":
+        from gru_edu.gates import unit_sentiment_correlation
+
         return np.argsort(-unit_sentiment_correlation(values["h"], sentiment),
                           kind="stable")
     raise ValueError(f"unknown sort {key!r}: one of "
                      f"{[k for _, k in GATE_SORTS]}")
-
-
-def unit_sentiment_correlation(h: np.ndarray,
-                               sentiment: np.ndarray | None) -> np.ndarray:
-    """Pearson correlation over one review's steps of each unit's ``h_t``
-    with the sentiment so far, ``(units,)``; 0 where either is constant."""
-    h = np.asarray(h, dtype=float)
-    if sentiment is None or len(h) < 2:
-        return np.zeros(h.shape[1])
-    s = np.asarray(sentiment, dtype=float).reshape(-1)
-    hc, sc = h - h.mean(axis=0), s - s.mean()
-    denom = np.sqrt((hc ** 2).sum(axis=0) * (sc ** 2).sum())
-    with np.errstate(invalid="ignore", divide="ignore"):
-        corr = (hc * sc[:, None]).sum(axis=0) / denom
-    return np.where(denom > 1e-12, corr, 0.0)
 
 
 @dataclass
@@ -739,6 +725,8 @@ class GateExplorer(Explorer):
             c["review"].disabled = len(self._filtered) <= 1
 
     def compute(self) -> dict[str, Any]:
+        from gru_edu.gates import sentiment_crossings
+
         c = self.controls
         self._sync(self._change)
         rt = self._review()
@@ -766,7 +754,7 @@ class GateExplorer(Explorer):
             "label": rt.label, "index": rt.index, "order": order,
             "step": step, "unit": unit, "row": row, "window": window,
             "word": rt.words[step],
-            "crossings": (plots.sentiment_crossings(s) if s is not None
+            "crossings": (sentiment_crossings(s) if s is not None
                           else np.zeros(0, dtype=int)),
             "gate_vectors": {g: values[g][step] for g in values},
             "unit_series": {g: values[g][:, unit] for g in values},

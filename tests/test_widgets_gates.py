@@ -143,7 +143,7 @@ def assert_shows(explorer, words, vals, s):
     assert order[st["row"]] == unit and p["unit_row"] == [st["row"]] * 3
     np.testing.assert_allclose(p["sentiment"], s, atol=1e-12)
     np.testing.assert_allclose(p["dot"], [[step, s[step]]])
-    np.testing.assert_array_equal(p["crossings"], plots.sentiment_crossings(s))
+    np.testing.assert_array_equal(p["crossings"], gates.sentiment_crossings(s))
     # the text readout (browser tests read it)
     text = explorer.readout.value
     assert f"step <b>{step}</b>" in text and f"unit <b>{unit}</b>" in text
