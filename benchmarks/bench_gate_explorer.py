@@ -89,7 +89,8 @@ def main() -> None:
     parser.add_argument("--reviews", type=int, default=200)
     args = parser.parse_args()
 
-    from gru_edu import widgets
+    from gru_edu.explorers.gate_explorer import gate_explorer
+    from gru_edu.explorers.unit_words import unit_words_explorer
 
     log = new_log("bench_gate_explorer", "gate explorer callback times (controls, cached "
                   "trace, artists, render, PNG), inline backend")
@@ -97,7 +98,7 @@ def main() -> None:
     kind = kind.replace(str(Path(__file__).resolve().parent.parent) + "/", "")
     x, y = _reviews(trained, args.reviews)
     start = time.perf_counter()
-    ex = widgets.gate_explorer(trained, x=x, labels=y)
+    ex = gate_explorer(trained, x=x, labels=y)
     built = time.perf_counter() - start
     c = ex.controls
     lengths = (x != 0).sum(axis=1)
@@ -125,7 +126,7 @@ def main() -> None:
             times["review (cached)"].append(
                 _timed(lambda: setattr(c["review"], "value", i)))
     start = time.perf_counter()
-    uw = widgets.unit_words_explorer(trained, x)
+    uw = unit_words_explorer(trained, x)
     uw_built = time.perf_counter() - start
     for u in list(range(1, 32)):
         times["unit words"].append(

@@ -13,8 +13,12 @@ Modules, one per concern:
 * :mod:`gru_edu.training` – the IMDB recipe, trained the same way everywhere
 * :mod:`gru_edu.models`  – Keras model builders and training
 * :mod:`gru_edu.gates`   – gate activations replayed from trained Keras models
-* :mod:`gru_edu.plots`   – matplotlib figures
-* :mod:`gru_edu.widgets` – ipywidgets explorers
+  and checked against them: ``keras_plumbing``, ``replay``, ``text``,
+  ``readout`` (sentiment so far, crossings, correlations), ``stats``
+* :mod:`gru_edu.explorers` – the slider explorers, each with its figure:
+  ``base``, ``cell_explorer``, ``memory_explorer``, ``gate_reviews``,
+  ``gate_explorer``, ``gate_figures``, ``unit_words`` (``plots`` and
+  ``widgets`` are their old import paths)
 * :mod:`gru_edu.grading` – assignment checks, feedback, call detector, otter
   commands (``checks``, ``guard``, ``assign`` are its old import paths)
 * :mod:`gru_edu.config`  – run mode (full or fast/CI) and paths

@@ -18,7 +18,7 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 
-from gru_edu.plots import GATE_COLOURS
+from gru_edu.explorers.base import GATE_COLOURS
 
 __all__ = ["plot_gru_cell"]
 

@@ -23,7 +23,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((REPO / "notebooks").rglob("*.ipynb"))
-MODULES = sorted((REPO / "gru_edu").glob("*.py"))
+MODULES = sorted((REPO / "gru_edu").rglob("*.py"))
 DOCS = [REPO / "README.md", *sorted((REPO / "notebooks").rglob("*.md"))]
 
 # open/opens/opened/opening/opener, close/closes/closed/closing, shut(s):

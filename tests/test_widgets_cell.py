@@ -1,4 +1,4 @@
-"""Headless tests of the notebook-01 explorers (gru_edu.widgets).
+"""Headless tests of the notebook-01 explorers (gru_edu.explorers).
 
 Each slider is moved the way a learner would (``controls[name].value = v``);
 the plotted data must then equal what ``gru_edu.cell`` computes for the
@@ -19,7 +19,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from gru_edu import widgets  # noqa: E402
+from gru_edu.explorers import cell_explorer as ce  # noqa: E402
+from gru_edu.explorers import memory_explorer as me  # noqa: E402
 from gru_edu.cell import GRUParams, gru_forward, gru_step, sigmoid  # noqa: E402
 
 QUANTITIES = ("h_prev", "z", "r", "h_tilde", "h")
@@ -104,7 +105,7 @@ def fig_count():
 
 @pytest.mark.parametrize("reset_after", [False, True])
 def test_cell_explorer_initial_plot_matches_gru_step(reset_after, fig_count):
-    ex = widgets.cell_explorer(units=2, reset_after=reset_after)
+    ex = ce.cell_explorer(units=2, reset_after=reset_after)
     params, ref = cell_reference(ex)
     bars, labels, mix = plotted_cell(ex)
     for q in QUANTITIES:
@@ -121,7 +122,7 @@ def test_cell_explorer_initial_plot_matches_gru_step(reset_after, fig_count):
 
 @pytest.mark.parametrize("reset_after", [False, True])
 def test_every_cell_slider_updates_the_plot(reset_after, fig_count):
-    ex = widgets.cell_explorer(units=2, reset_after=reset_after)
+    ex = ce.cell_explorer(units=2, reset_after=reset_after)
     expected_names = {"x", "h_prev_0", "h_prev_1", "w_z", "u_z", "b_z", "w_r",
                       "u_r", "b_r", "w_h", "u_h", "b_h"}
     if reset_after:
@@ -151,7 +152,7 @@ def test_every_cell_slider_updates_the_plot(reset_after, fig_count):
 
 
 def test_cell_explorer_three_units_and_extremes(fig_count):
-    ex = widgets.cell_explorer(units=3, h_prev=(0.9, 0.0, -0.9))
+    ex = ce.cell_explorer(units=3, h_prev=(0.9, 0.0, -0.9))
     ex.controls["b_z"].value = 4.0  # z ≈ 1: the state is copied
     ex.controls["u_z"].value = 0.0
     ex.controls["w_z"].value = 0.0
@@ -163,15 +164,15 @@ def test_cell_explorer_three_units_and_extremes(fig_count):
 
 def test_cell_explorer_rejects_bad_arguments():
     with pytest.raises(ValueError, match="units"):
-        widgets.cell_explorer(units=0)
+        ce.cell_explorer(units=0)
     with pytest.raises(ValueError, match="h_prev"):
-        widgets.cell_explorer(units=2, h_prev=(0.1,))
+        ce.cell_explorer(units=2, h_prev=(0.1,))
 
 
 def test_no_new_figures_per_update():
     before = plt.get_fignums()
-    ex = widgets.cell_explorer()
-    mem = widgets.memory_explorer()
+    ex = ce.cell_explorer()
+    mem = me.memory_explorer()
     after_build = plt.get_fignums()
     for v in (-1.5, 0.0, 1.5):
         ex.controls["x"].value = float(v)
@@ -213,7 +214,7 @@ def check_memory_plot(ex, where=""):
 
 
 def test_memory_explorer_initial_plot(fig_count):
-    ex = widgets.memory_explorer()
+    ex = me.memory_explorer()
     check_memory_plot(ex, "initial")
     assert ex.state["half_life"] is not None
 
@@ -221,7 +222,7 @@ def test_memory_explorer_initial_plot(fig_count):
 @pytest.mark.parametrize("name", ["b_z", "w_z", "w_h", "u_h"])
 @pytest.mark.parametrize("frac", [0.1, 0.8])
 def test_every_memory_slider_updates_the_plot(name, frac, fig_count):
-    ex = widgets.memory_explorer(steps=30, pulse_at=3)
+    ex = me.memory_explorer(steps=30, pulse_at=3)
     ctl = ex.controls[name]
     old_png = ex.view.value
     ctl.value = new_value(ctl, frac)
@@ -233,7 +234,7 @@ def test_every_memory_slider_updates_the_plot(name, frac, fig_count):
 @pytest.mark.parametrize("b_z", [-1.0, 0.0, 1.0, 2.0, 3.0])
 def test_half_life_matches_theory_when_candidate_is_zero(b_z):
     """With U_h = 0 and x = 0 after the pulse, h decays as z^k, z = σ(b_z)."""
-    ex = widgets.memory_explorer(steps=60)
+    ex = me.memory_explorer(steps=60)
     ex.controls["u_h"].value = 0.0
     ex.controls["b_z"].value = b_z
     z = float(sigmoid(np.array(b_z)))
@@ -244,7 +245,7 @@ def test_half_life_matches_theory_when_candidate_is_zero(b_z):
 
 
 def test_half_life_not_reached_and_nothing_written():
-    ex = widgets.memory_explorer(steps=20)
+    ex = me.memory_explorer(steps=20)
     ex.controls["b_z"].value = 7.0  # z = 0.999: no decay within 20 steps
     assert ex.state["half_life"] is None
     assert "not reached" in ex.artists["title"].get_text()
@@ -256,28 +257,28 @@ def test_half_life_not_reached_and_nothing_written():
 
 def test_half_life_helper():
     h = np.array([0.0, 0.8, 0.6, 0.41, 0.39, 0.1])
-    assert widgets.half_life(h, 1) == 3
-    assert widgets.half_life(-h, 1) == 3  # sign does not matter
-    assert widgets.half_life(h, 0) is None  # nothing written
-    assert widgets.half_life(np.array([1.0, 0.9, 0.8]), 0) is None
+    assert me.half_life(h, 1) == 3
+    assert me.half_life(-h, 1) == 3  # sign does not matter
+    assert me.half_life(h, 0) is None  # nothing written
+    assert me.half_life(np.array([1.0, 0.9, 0.8]), 0) is None
 
 
 def test_memory_explorer_rejects_bad_pulse():
     with pytest.raises(ValueError, match="pulse_at"):
-        widgets.memory_explorer(steps=10, pulse_at=9)
+        me.memory_explorer(steps=10, pulse_at=9)
 
 
 # ------------------------------------------------------------------- errors
 
 
 def test_cell_callback_error_is_shown_then_cleared(monkeypatch):
-    ex = widgets.cell_explorer()
+    ex = ce.cell_explorer()
     good = dict(ex.state)
 
     def broken(*args, **kwargs):
         raise RuntimeError("simulated failure in gru_step")
 
-    monkeypatch.setattr(widgets, "gru_step", broken)
+    monkeypatch.setattr(ce, "gru_step", broken)
     ex.controls["x"].value = 0.5  # must not raise
     assert isinstance(ex.last_error, RuntimeError)
     text = "".join(o.get("text", "") for o in ex.errors.outputs)
@@ -293,12 +294,12 @@ def test_cell_callback_error_is_shown_then_cleared(monkeypatch):
 
 
 def test_memory_callback_error_is_shown(monkeypatch):
-    ex = widgets.memory_explorer()
+    ex = me.memory_explorer()
 
     def broken(*args, **kwargs):
         raise FloatingPointError("simulated failure in gru_forward")
 
-    monkeypatch.setattr(widgets, "gru_forward", broken)
+    monkeypatch.setattr(me, "gru_forward", broken)
     ex.controls["b_z"].value = 1.0
     assert isinstance(ex.last_error, FloatingPointError)
     text = "".join(o.get("text", "") for o in ex.errors.outputs)
@@ -309,7 +310,7 @@ def test_memory_callback_error_is_shown(monkeypatch):
 
 
 def test_widget_container_and_display(monkeypatch):
-    ex = widgets.cell_explorer()
+    ex = ce.cell_explorer()
     shown = []
     monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
     ex._ipython_display_()
@@ -333,8 +334,8 @@ def test_ipympl_backend_uses_the_live_canvas():
     code = (
         "import matplotlib; matplotlib.use('module://ipympl.backend_nbagg')\n"
         "import matplotlib.pyplot as plt\n"
-        "from gru_edu import widgets\n"
-        "ex = widgets.memory_explorer()\n"
+        "from gru_edu.explorers.memory_explorer import memory_explorer\n"
+        "ex = memory_explorer()\n"
         "assert ex.live and ex.view is ex.figure.canvas\n"
         "ex.controls['b_z'].value = 0.5\n"
         "assert ex.last_error is None, ex.last_error\n"

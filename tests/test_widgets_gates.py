@@ -21,7 +21,9 @@ import pytest  # noqa: E402
 from keras import layers  # noqa: E402
 from matplotlib import image as mpimg  # noqa: E402
 
-from gru_edu import gates, plots, widgets  # noqa: E402
+from gru_edu import gates  # noqa: E402
+from gru_edu.explorers import gate_explorer as ge  # noqa: E402
+from gru_edu.explorers import gate_reviews, unit_words  # noqa: E402
 from gru_edu.data import Vocabulary  # noqa: E402
 from gru_edu.models import TrainedModel  # noqa: E402
 
@@ -69,7 +71,7 @@ def dataset(trained):
 @pytest.fixture()
 def explorer(trained, dataset):
     texts, x, labels = dataset
-    return widgets.gate_explorer(trained, x=x, labels=labels, window=10)
+    return ge.gate_explorer(trained, x=x, labels=labels, window=10)
 
 
 # ----------------------------------------------------------- references
@@ -87,7 +89,7 @@ def reference_ids(trained, ids):
 
 
 def shown_labels(labels):
-    """(texts, x, y) of a plots.LabelRow, x and y read from what it draws."""
+    """(texts, x, y) of a gru_edu.explorers.base.LabelRow, x and y read from what it draws."""
     offsets = np.asarray(labels.collection.get_offsets())
     assert len(labels.collection.get_paths()) == len(labels.texts) == len(offsets)
     return list(labels.texts), list(offsets[:, 0]), list(offsets[:, 1])
@@ -104,7 +106,7 @@ def plotted(explorer):
         "word_x": shown_labels(art["word_labels"])[1],
         "step_x": [b.get_x() + 0.5 for b in art["step_boxes"]],
         "unit_row": [b.get_y() + 0.5 for b in art["unit_boxes"].values()],
-        "bars": {k: plots.bar_values(c) for k, c in art["bars"].items()},
+        "bars": {k: ge.bar_values(c) for k, c in art["bars"].items()},
         "bar_edges": {k: np.asarray(c.get_linewidths())
                       for k, c in art["bars"].items()},
         "lines": {k: np.asarray(line.get_ydata())
@@ -133,7 +135,7 @@ def assert_shows(explorer, words, vals, s):
         edges = p["bar_edges"][g]
         assert edges[st["row"]] > 0 and np.count_nonzero(edges) == 1
     assert tuple(p["extent"]) == (-0.5, n - 0.5, len(order) - 0.5, -0.5)
-    lo, hi = widgets.gate_window(step, n, explorer.window)
+    lo, hi = gate_reviews.gate_window(step, n, explorer.window)
     assert p["words"] == list(words[lo:hi])
     assert p["word_x"] == list(range(lo, hi))
     assert p["xlim"] == (lo - 0.5, hi - 0.5) and lo <= step < hi
@@ -143,7 +145,7 @@ def assert_shows(explorer, words, vals, s):
     assert order[st["row"]] == unit and p["unit_row"] == [st["row"]] * 3
     np.testing.assert_allclose(p["sentiment"], s, atol=1e-12)
     np.testing.assert_allclose(p["dot"], [[step, s[step]]])
-    np.testing.assert_array_equal(p["crossings"], plots.sentiment_crossings(s))
+    np.testing.assert_array_equal(p["crossings"], gates.sentiment_crossings(s))
     # the text readout (browser tests read it)
     text = explorer.readout.value
     assert f"step <b>{step}</b>" in text and f"unit <b>{unit}</b>" in text
@@ -160,16 +162,16 @@ def png_pixels(data):
 
 
 def test_gate_window_is_a_pure_page_function():
-    assert widgets.gate_window(3, 8, 10) == (0, 8)
-    assert widgets.gate_window(3, 100, None) == (0, 100)
+    assert gate_reviews.gate_window(3, 8, 10) == (0, 8)
+    assert gate_reviews.gate_window(3, 100, None) == (0, 100)
     for length in (11, 37, 300):
         for window in (4, 10, 48):
             for step in range(length):
-                lo, hi = widgets.gate_window(step, length, window)
+                lo, hi = gate_reviews.gate_window(step, length, window)
                 assert lo <= step < hi <= length
                 assert hi - lo == min(window, length)
     # pages: the view moves only every window // 2 steps
-    starts = {widgets.gate_window(t, 300, 48)[0] for t in range(300)}
+    starts = {gate_reviews.gate_window(t, 300, 48)[0] for t in range(300)}
     assert len(starts) <= 300 // 24 + 1
 
 
@@ -208,7 +210,7 @@ def test_step_and_unit_sliders(trained, dataset, explorer):
     assert explorer.timings[before:] == [("step", explorer.timings[-1][1])]
 
 
-@pytest.mark.parametrize("sort", [k for _, k in widgets.GATE_SORTS])
+@pytest.mark.parametrize("sort", [k for _, k in gate_reviews.GATE_SORTS])
 def test_sort_orders_the_rows(trained, dataset, explorer, sort):
     _, x, _ = dataset
     words, vals, s = reference_ids(trained, x[0])
@@ -285,7 +287,7 @@ def test_free_text_switches_source_and_equals_trace_text(trained, explorer):
 
 def test_texts_without_ids_equal_ids(trained, dataset):
     texts, x, labels = dataset
-    by_text = widgets.gate_explorer(trained, texts=texts, labels=labels)
+    by_text = ge.gate_explorer(trained, texts=texts, labels=labels)
     by_text.controls["review"].value = 5
     words, vals, s = reference_ids(trained, x[5])
     assert_shows(by_text, words, vals, s)
@@ -308,7 +310,7 @@ def test_errors_in_callbacks_are_shown(trained, explorer):
 
 
 def test_truncated_review_says_so(trained):
-    ex = widgets.gate_explorer(trained, text=" ".join(["good"] * 40))
+    ex = ge.gate_explorer(trained, text=" ".join(["good"] * 40))
     assert ex.last_error is None
     assert ex.state["review"].length == MAXLEN
     assert "dropped" in ex.info.value and "truncating" in ex.info.value
@@ -324,7 +326,7 @@ def test_blitted_view_equals_a_fresh_full_render(trained, dataset, explorer):
     c["sort"].value = "z"
     c["unit"].value = 1
     c["step"].value = 7
-    fresh = widgets.gate_explorer(trained, x=x, labels=labels, window=10)
+    fresh = ge.gate_explorer(trained, x=x, labels=labels, window=10)
     fresh.controls["sort"].value = "z"
     fresh.controls["unit"].value = 1
     fresh.controls["step"].value = 7
@@ -338,7 +340,7 @@ def test_blitted_view_equals_a_fresh_full_render(trained, dataset, explorer):
 def test_no_figure_pile_up(trained, dataset):
     _, x, labels = dataset
     before = plt.get_fignums()
-    ex = widgets.gate_explorer(trained, x=x, labels=labels)
+    ex = ge.gate_explorer(trained, x=x, labels=labels)
     for step in range(8):
         ex.controls["step"].value = step
     ex.controls["review"].value = 3
@@ -348,7 +350,7 @@ def test_no_figure_pile_up(trained, dataset):
 
 def test_several_traces_layer_selector_and_no_sentiment_for_bidirectional():
     stacked = small_trained(seed=5, stacked=True)
-    ex = widgets.gate_explorer(stacked, text="the plot was boring but fun")
+    ex = ge.gate_explorer(stacked, text="the plot was boring but fun")
     assert [o[0] for o in ex.controls["layer"].options] == [
         "gru_1 (forward)", "gru (forward)"]
     tt = gates.trace_text(stacked, "the plot was boring but fun")
@@ -361,14 +363,14 @@ def test_several_traces_layer_selector_and_no_sentiment_for_bidirectional():
     # the figure follows the layer's 6 units (the first layer has 4)
     ex.controls["unit"].value = 5
     st, art = ex.state, ex.artists
-    np.testing.assert_allclose(plots.bar_values(art["bars"]["z"]),
+    np.testing.assert_allclose(ge.bar_values(art["bars"]["z"]),
                                st["z"][st["step"], st["order"]])
     assert art["bar_axes"]["z"].get_ylim() == (5.5, -0.5)
     assert shown_labels(art["unit_labels"]["r"])[0] == [str(u) for u in st["order"]]
     assert "unit <b>5</b>" in ex.readout.value
 
     bi = small_trained(seed=6, bidirectional=True)
-    ex = widgets.gate_explorer(bi, text="a great story")
+    ex = ge.gate_explorer(bi, text="a great story")
     assert ex.last_error is None and ex.state["sentiment"] is None
     assert "bidirectional" in ex.info.value
     assert len(ex.controls["layer"].options) == 2
@@ -378,9 +380,9 @@ def test_several_traces_layer_selector_and_no_sentiment_for_bidirectional():
 
 def test_unit_words_explorer_equals_gate_statistics(trained, dataset):
     _, x, _ = dataset
-    ex = widgets.unit_words_explorer(trained, x, top_k=3, min_count=2)
+    ex = unit_words.unit_words_explorer(trained, x, top_k=3, min_count=2)
     (st,) = gates.gate_statistics(trained, x, top_k=3)
-    assert ex.stats is widgets.cached_gate_statistics(trained, x, top_k=3)
+    assert ex.stats is unit_words.cached_gate_statistics(trained, x, top_k=3)
     art = ex.artists
     c = ex.controls
     for unit in (0, UNITS - 1, 2):

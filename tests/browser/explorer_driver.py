@@ -28,7 +28,7 @@ from matplotlib import image as mpimg
 
 from notebook_specs import Drag, ExplorerCheck, Keys, as_jsonable
 
-#: an explorer's callback error, as :class:`gru_edu.widgets.Explorer` shows it
+#: an explorer's callback error, as :class:`gru_edu.explorers.base.Explorer` shows it
 CALLBACK_ERROR = "Error in the explorer callback"
 WIDGET_ERROR = "Error displaying widget"
 
@@ -467,7 +467,7 @@ def check_explorer(page: Any, check: ExplorerCheck, save: Callable[[str, Any], P
 
 # ------------------------------------------- explorers read by their readout
 
-#: CSS classes of the gate explorer's readout spans (gru_edu.widgets)
+#: CSS classes of the gate explorer's readout spans (gru_edu.explorers.gate_explorer)
 READOUT_SPANS = {"z": "gru-edu-z", "r": "gru-edu-r", "h_tilde": "gru-edu-h-tilde",
                  "h": "gru-edu-h", "sentiment": "gru-edu-sentiment"}
 _READOUT_JS = """(root, spans) => {

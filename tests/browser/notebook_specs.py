@@ -122,7 +122,7 @@ def _cell_expected(explorer: Any) -> dict[str, Any]:
 
 def _memory_expected(explorer: Any) -> dict[str, Any]:
     from gru_edu.cell import gru_forward
-    from gru_edu.widgets import half_life
+    from gru_edu.explorers.memory_explorer import half_life
 
     h_seq, cache = gru_forward(explorer.inputs(), explorer.params())
     h = h_seq[0, :, 0]
@@ -131,15 +131,15 @@ def _memory_expected(explorer: Any) -> dict[str, Any]:
 
 
 def _cell_explorer() -> Any:
-    from gru_edu import widgets
+    from gru_edu.explorers.cell_explorer import cell_explorer
 
-    return widgets.cell_explorer(units=2)
+    return cell_explorer(units=2)
 
 
 def _memory_explorer() -> Any:
-    from gru_edu import widgets
+    from gru_edu.explorers.memory_explorer import memory_explorer
 
-    return widgets.memory_explorer(steps=60)
+    return memory_explorer(steps=60)
 
 
 NOTEBOOK_01 = NotebookSpec(

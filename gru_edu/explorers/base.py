@@ -1,0 +1,277 @@
+"""What every explorer shares.
+
+:class:`Explorer` builds the figure and its artists once and moves them in
+a slider callback; with ipympl (``%matplotlib widget``) the live canvas is
+shown and redrawn with ``draw_idle``, with the inline backend (tests, nbval)
+the figure is rendered into a fixed-size ``ipywidgets.Image``. An error in a
+callback is shown in ``explorer.errors``. Also here: :func:`new_figure` and
+the PNG helpers, :data:`GATE_COLOURS` (one colour per GRU quantity) and
+:class:`LabelRow` (a row of tick labels drawn as one collection).
+"""
+
+from __future__ import annotations
+
+import io
+import traceback
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import ipywidgets as W
+import matplotlib
+import numpy as np
+from matplotlib.collections import PathCollection
+from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from matplotlib.path import Path
+from matplotlib.textpath import TextPath
+from matplotlib.transforms import Affine2D
+
+
+def uses_ipympl() -> bool:
+    """True when matplotlib draws on ipympl canvases (``%matplotlib widget``)."""
+    backend = str(matplotlib.get_backend()).lower()
+    return "ipympl" in backend or backend == "widget"
+
+
+def new_figure(figsize: tuple[float, float], **kwargs: Any) -> Figure:
+    """A figure for a widget: an ipympl canvas if active, else a free ``Figure``.
+
+    With ipympl the figure comes from pyplot (its canvas *is* the widget) but
+    is created with interactive mode off, so it is not shown a second time.
+    Otherwise it is a ``matplotlib.figure.Figure`` that pyplot does not know
+    about: the inline backend never displays it on its own, and however often
+    a widget redraws it, ``plt.get_fignums()`` does not grow.
+    """
+    if uses_ipympl():
+        import matplotlib.pyplot as plt
+
+        with plt.ioff():
+            fig = plt.figure(figsize=figsize, **kwargs)
+        canvas = fig.canvas
+        for attr, value in (("header_visible", False), ("toolbar_visible", False),
+                            ("resizable", False)):
+            if hasattr(canvas, attr):
+                setattr(canvas, attr, value)
+        return fig
+    return Figure(figsize=figsize, **kwargs)
+
+
+def figure_png(fig: Figure, dpi: int = 80) -> bytes:
+    """The figure rendered to PNG bytes (for an ``ipywidgets.Image``)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    return buf.getvalue()
+
+
+#: One colour per GRU quantity, shared by every figure of the collection.
+GATE_COLOURS = {
+    "h_prev": "#7f7f7f",   # grey: the old state
+    "z": "#1f77b4",        # blue: update gate
+    "r": "#ff7f0e",        # orange: reset gate
+    "h_tilde": "#2ca02c",  # green: candidate
+    "h": "#d62728",        # red: new state
+}
+
+
+def _outline_box(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Lower-left and upper-right corner of a glyph outline's control points.
+
+    ``Path.get_extents`` finds the exact extrema of every Bezier piece (about
+    4 ms for a word); the control points of glyph outlines lie on or just
+    outside the curve, which is all the label alignment needs.
+    """
+    v = path.vertices
+    if len(v) == 0:
+        return np.zeros(2), np.zeros(2)
+    return v.min(axis=0), v.max(axis=0)
+
+
+class LabelRow:
+    """Many short labels (words, unit numbers) drawn as one artist.
+
+    Matplotlib lays out and rasterises every ``Text`` on its own, about a
+    millisecond each: a page of 48 word labels cost some 50 ms per redraw of
+    the gate explorer. Here the outline of each distinct label
+    (:class:`~matplotlib.textpath.TextPath`) is made once and kept, and all
+    labels are one :class:`~matplotlib.collections.PathCollection`, drawn in
+    one call. ``texts`` and ``x`` / ``y`` say what is shown where.
+
+    Positions are in ``offset_transform`` coordinates (e.g. data x, axes y);
+    ``ha`` / ``va`` anchor each label as ``Text`` does with
+    ``rotation_mode="anchor"``; sizes are in points, so the labels scale
+    with the figure's dpi like text.
+    """
+
+    def __init__(self, ax: Any, offset_transform: Any, fontsize: float,
+                 ha: str = "center", va: str = "top",
+                 animated: bool = False) -> None:
+        self.fontsize = fontsize
+        self.ha, self.va, self.rotation = ha, va, 0
+        self.texts: list[str] = []
+        self.x: list[float] = []
+        self.y: list[float] = []
+        self._prop = FontProperties(size=fontsize)
+        (_, self._bottom), (_, self._top) = _outline_box(
+            TextPath((0, 0), "Xg", prop=self._prop))
+        self._middle = (self._bottom + self._top) / 2  # one centre for all
+        self._paths: dict[tuple[str, str, str, int], Path] = {}
+        fig = ax.figure
+        self.collection = PathCollection(
+            [], offsets=np.zeros((0, 2)), offset_transform=offset_transform,
+            facecolors="black", edgecolors="none", linewidths=0.0,
+            antialiaseds=True, clip_on=False, animated=animated,
+        )
+        self.collection.set_transform(Affine2D().scale(1 / 72) + fig.dpi_scale_trans)
+        ax.add_collection(self.collection, autolim=False)
+
+    def _path(self, text: str) -> Path:
+        key = (text, self.ha, self.va, self.rotation)
+        path = self._paths.get(key)
+        if path is None:
+            raw = TextPath((0, 0), text, prop=self._prop)
+            (x0, _), (x1, _) = _outline_box(raw)
+            dx = {"left": -x0, "center": -(x0 + x1) / 2, "right": -x1}[self.ha]
+            dy = {"top": -self._top, "center": -self._middle,
+                  "bottom": -self._bottom, "baseline": 0.0}[self.va]
+            shape = Affine2D().translate(dx, dy).rotate_deg(self.rotation)
+            path = shape.transform_path(raw)
+            self._paths[key] = path
+        return path
+
+    def set(self, x: Sequence[float], y: Sequence[float] | float,
+            texts: Sequence[str], rotation: int | None = None,
+            ha: str | None = None, va: str | None = None) -> None:
+        """Show ``texts[i]`` at ``(x[i], y[i])`` (empty strings are skipped)."""
+        if rotation is not None:
+            self.rotation = rotation
+        self.ha = ha or self.ha
+        self.va = va or self.va
+        ys = np.broadcast_to(np.asarray(y, dtype=float), (len(texts),))
+        keep = [i for i, t in enumerate(texts) if t]
+        self.texts = [str(texts[i]) for i in keep]
+        self.x = [float(x[i]) for i in keep]
+        self.y = [float(ys[i]) for i in keep]
+        self.collection.set_paths([self._path(t) for t in self.texts])
+        self.collection.set_offsets(np.column_stack([self.x, self.y])
+                                    if keep else np.zeros((0, 2)))
+
+
+def _slider(value: float, lo: float, hi: float, description: str,
+            step: float = 0.05, continuous: bool = True) -> W.FloatSlider:
+    return W.FloatSlider(
+        value=value, min=lo, max=hi, step=step, description=description,
+        continuous_update=continuous, readout_format=".2f",
+        style={"description_width": "5.5em"},
+        layout=W.Layout(width="19em"),
+    )
+
+
+class Explorer:
+    """Base class: controls, one figure updated in place, a visible error area.
+
+    Subclasses set ``self.controls`` and ``self.figure``/``self.artists``,
+    implement :meth:`compute` (numbers from the controls, with
+    :mod:`gru_edu.cell`) and :meth:`draw` (move the artists), then call
+    :meth:`_finish` with the control layout.
+    """
+
+    #: resolution of the rendered figure (inline backend), dots per inch
+    dpi = 80
+
+    def __init__(self) -> None:
+        self.controls: dict[str, W.ValueWidget] = {}
+        self.figure: Any = None
+        self.artists: dict[str, Any] = {}
+        self.state: dict[str, Any] = {}
+        self.last_error: BaseException | None = None
+        self.errors = W.Output(layout=W.Layout(border="0px"))
+        self.live = uses_ipympl()
+        self.view: W.Widget | None = None
+        self.widget: W.Widget | None = None
+
+    # --- to implement -----------------------------------------------------
+    def compute(self) -> dict[str, Any]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def draw(self, state: Mapping[str, Any]) -> None:  # pragma: no cover
+        raise NotImplementedError
+
+    # --- machinery ----------------------------------------------------------
+    def values(self) -> dict[str, float]:
+        """The current value of every control, by name."""
+        return {name: ctl.value for name, ctl in self.controls.items()}
+
+    def update(self, change: Any = None) -> None:
+        """Recompute and redraw; errors go to ``self.errors`` (never raised)."""
+        try:
+            state = self.compute()
+            self.draw(state)
+            self._render()
+        except Exception as exc:  # noqa: BLE001 - shown to the learner
+            self.last_error = exc
+            self.errors.outputs = ()
+            text = "".join(traceback.format_exception_only(type(exc), exc))
+            where = traceback.extract_tb(exc.__traceback__)[-1]
+            self.errors.append_stderr(
+                f"Error in the explorer callback ({where.name}, line "
+                f"{where.lineno}): {text}"
+            )
+            self.errors.layout.border = "2px solid #d62728"
+            return
+        self.state = state
+        self.last_error = None
+        if self.errors.outputs:
+            self.errors.outputs = ()
+            self.errors.layout.border = "0px"
+
+    def _render(self) -> None:
+        if self.live:
+            self.figure.canvas.draw_idle()
+        else:
+            self.view.value = figure_png(self.figure, dpi=self.dpi)
+
+    def _finish(self, controls_box: W.Widget, title: str = "") -> None:
+        if self.live:
+            self.view = self.figure.canvas
+        else:
+            w, h = self.figure.get_size_inches() * self.dpi
+            self.view = W.Image(
+                format="png",
+                layout=W.Layout(width=f"{int(w)}px", height=f"{int(h)}px"),
+            )
+        for ctl in self.controls.values():
+            ctl.observe(self.update, names="value")
+        parts = [controls_box, self.errors, self.view]
+        if title:
+            parts.insert(0, W.HTML(f"<b>{title}</b>"))
+        self.widget = W.VBox(parts)
+        self.update()
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.widget)
+
+    def snapshot(self) -> Any:
+        """What the explorer shows now, as a static image for the notebook."""
+        from IPython.display import Image
+
+        if self.live:
+            return Image(data=figure_png(self.figure, dpi=self.dpi))
+        return Image(data=bytes(self.view.value))
+
+    def __repr__(self) -> str:
+        vals = ", ".join(f"{k}={v:.3g}" for k, v in self.values().items())
+        return f"{type(self).__name__}({vals})"
+
+
+def _canvas_png(canvas: Any) -> bytes:
+    """The Agg canvas's pixels as PNG (fast zlib level: text stays sharp)."""
+    from PIL import Image
+
+    w, h = canvas.get_width_height(physical=True)
+    img = Image.frombuffer("RGBA", (w, h), canvas.buffer_rgba(), "raw",
+                           "RGBA", 0, 1)
+    out = io.BytesIO()
+    img.convert("RGB").save(out, format="png", compress_level=1)
+    return out.getvalue()
