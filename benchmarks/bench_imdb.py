@@ -92,9 +92,10 @@ def bench_tutorial(seed: int, epochs: int, verbose: int) -> dict:
         verbose=verbose,
     )
     train_seconds = float(np.sum(hist["seconds"]))
-    _, test_accuracy = models.evaluate(model, models.seed_features(parts.x_test), parts.y_test)
     predictions = model.predict(models.seed_features(parts.x_test), batch_size=512, verbose=0)
-    positive = float(np.mean(np.asarray(predictions).reshape(-1) > 0.5))
+    called_positive = np.asarray(predictions).reshape(-1) > 0.5
+    test_accuracy = float(np.mean(called_positive == (parts.y_test == 1)))
+    positive = float(np.mean(called_positive))
     return {
         "model": "tutorial",
         "seed": seed,
@@ -105,7 +106,7 @@ def bench_tutorial(seed: int, epochs: int, verbose: int) -> dict:
         "total_seconds": time.perf_counter() - start,
         "val_accuracy": hist["val_accuracy"][-1],
         "val_accuracy_by_epoch": hist["val_accuracy"],
-        "test_accuracy": float(test_accuracy),
+        "test_accuracy": test_accuracy,
         "test_predicted_positive": positive,
         "train_reviews": len(parts.y_train),
         "val_reviews": len(parts.y_val),
