@@ -3,8 +3,8 @@
 The master notebook's own solution (its ``build_model``, ``NUM_WORDS``,
 ``EPOCHS`` and ``BATCH_SIZE`` cells, read from the notebook with the
 student prompts stripped) is trained exactly as the notebook trains it
-(``gru_edu.models.fit`` on the training part of
-``gru_edu.splits.load_splits``, the validation part watched), once per seed,
+(``gru_edu.imdb.fit`` on the training part of
+``gru_edu.imdb.load_splits``, the validation part watched), once per seed,
 in the full setting; each run's test accuracy is scored once, after training.
 
 The pass mark of A2 (``gru_edu.checks.imdb_rules().accuracy``) is the
@@ -43,7 +43,7 @@ from keras import layers  # noqa: E402
 
 from logbook import LOG_DIR, load_average, new_log, write_log  # noqa: E402
 
-from gru_edu import checks, models, splits  # noqa: E402
+from gru_edu import checks, imdb  # noqa: E402
 
 LOG = LOG_DIR / "bench_a2_master.json"
 MASTER = ROOT / "notebooks" / "assignments" / "a2_imdb_gru" / "a2_imdb_gru.ipynb"
@@ -65,7 +65,7 @@ def master_solution() -> dict:
     cells = json.loads(MASTER.read_text())["cells"]
     wanted = ("def build_model", "EPOCHS =")
     namespace = {"keras": keras, "layers": layers, "RULES": checks.ImdbRules(),
-                 "xla_on_cpu": models.xla_on_cpu}
+                 "xla_on_cpu": imdb.xla_on_cpu}
     for cell in cells:
         source = "".join(cell["source"])
         if cell["cell_type"] == "code" and any(w in source for w in wanted):
@@ -80,7 +80,7 @@ def main() -> None:
 
     rules = checks.ImdbRules()  # the full setting's rules
     master = master_solution()
-    parts = splits.load_splits(num_words=master["NUM_WORDS"], maxlen=rules.maxlen,
+    parts = imdb.load_splits(num_words=master["NUM_WORDS"], maxlen=rules.maxlen,
                                val_size=rules.val_size, progress=False)
     log = new_log("bench_a2_master", "assignment 2's master solution, trained as its "
                   "notebook trains it, full setting; test scored once per run")
@@ -89,11 +89,11 @@ def main() -> None:
         keras.utils.set_random_seed(seed)
         model = master["build_model"]()
         start = time.perf_counter()
-        hist = models.fit(model, parts.x_train, parts.y_train, epochs=master["EPOCHS"],
+        hist = imdb.fit(model, parts.x_train, parts.y_train, epochs=master["EPOCHS"],
                           batch_size=master["BATCH_SIZE"],
                           validation_data=(parts.x_val, parts.y_val), verbose=2)
         train_seconds = time.perf_counter() - start
-        _, test = models.evaluate(model, parts.x_test, parts.y_test)
+        _, test = imdb.evaluate(model, parts.x_test, parts.y_test)
         run = {"seed": seed, "parameters": int(model.count_params()),
                "val_accuracy": hist["val_accuracy"][-1], "test_accuracy": test,
                "seconds_per_epoch": float(np.median(hist["seconds"])),

@@ -3,7 +3,7 @@
     python benchmarks/bench_gate_explorer.py                     # saved model
     python benchmarks/bench_gate_explorer.py --model PATH --reviews 200
 
-Uses the GRU notebook 04 shows (``models.load_explorer_model``: a model you
+Uses the GRU notebook 04 shows (``imdb.load_explorer_model``: a model you
 trained in the full setting, else the one shipped in ``gru_edu/shipped``), or
 the bundle given with ``--model``. Reviews: the first
 ``--reviews`` IMDB test reviews if the archive is found, else random ids.
@@ -51,18 +51,18 @@ def _model(path: str | None):
     from gru_edu import models
 
     if path:
-        return models.TrainedModel.load(path), f"the bundle in {path}"
-    return models.load_explorer_model("gru")
+        return imdb.TrainedModel.load(path), f"the bundle in {path}"
+    return imdb.load_explorer_model("gru")
 
 
 def _reviews(trained, n: int) -> tuple[np.ndarray, np.ndarray]:
     from gru_edu import data
 
     try:
-        (_, _), (x, y) = data.load_imdb(vocabulary=trained.vocab,
+        (_, _), (x, y) = imdb.load_imdb(vocabulary=trained.vocab,
                                         maxlen=trained.maxlen, progress=False)
         return x[:n], y[:n]
-    except data.ArchiveError:
+    except imdb.ArchiveError:
         rng = np.random.default_rng(0)
         x = np.zeros((n, trained.maxlen), dtype=np.int32)
         for i, k in enumerate(rng.integers(50, trained.maxlen, size=n)):

@@ -1,6 +1,6 @@
 """IMDB benchmark: the final numbers of the chosen recipe, and the other cells beside it.
 
-Every model follows the protocol of :mod:`gru_edu.splits`: trained on the
+Every model follows the protocol of :mod:`gru_edu.imdb.splits`: trained on the
 training part (22,500 reviews), watched on the validation part (2,500 reviews
 carved from the training reviews), and scored on the 25,000 test reviews once,
 after training. Several seeds per model; nothing is chosen here (the recipe
@@ -11,7 +11,7 @@ honest estimate.
     python benchmarks/bench_imdb.py --models lstm simple_rnn --seeds 0 1 2
     python benchmarks/bench_imdb.py --models tutorial --seeds 0
 
-The fixed models use :meth:`gru_edu.training.TrainSettings.default` (the
+The fixed models use :meth:`gru_edu.imdb.TrainSettings.default` (the
 recipe of notebook 03 and ``python -m gru_edu train``) with the recurrent
 layer swapped; the tutorial model is trained as written (ids as one float
 feature, ``GRU(50)`` then ``GRU(1)``, batch 100, 10 epochs, 30,000 words).
@@ -42,8 +42,8 @@ import numpy as np  # noqa: E402
 
 from logbook import LOG_DIR, load_average, new_log, read_log, session, write_log  # noqa: E402
 
-from gru_edu import models, splits  # noqa: E402
-from gru_edu.training import TrainSettings, train_classifier  # noqa: E402
+from gru_edu import imdb  # noqa: E402
+from gru_edu.imdb import TrainSettings, train_classifier  # noqa: E402
 
 ALL = ["gru", "lstm", "simple_rnn", "tutorial"]
 LOG = LOG_DIR / "bench_imdb.json"
@@ -78,21 +78,21 @@ def bench_fixed(kind: str, seed: int, epochs: int | None, verbose: int) -> dict:
 
 def bench_tutorial(seed: int, epochs: int, verbose: int) -> dict:
     """The tutorial's model as written, on the same three parts."""
-    parts = splits.load_splits(num_words=30000, maxlen=300, progress=False)
+    parts = imdb.load_splits(num_words=30000, maxlen=300, progress=False)
     keras.utils.set_random_seed(seed)
-    model = models.seed_model(300)
+    model = imdb.tutorial_model(300)
     start = time.perf_counter()
-    hist = models.fit(
+    hist = imdb.fit(
         model,
-        models.seed_features(parts.x_train),
+        imdb.tutorial_features(parts.x_train),
         parts.y_train,
         epochs=epochs,
         batch_size=100,
-        validation_data=(models.seed_features(parts.x_val), parts.y_val),
+        validation_data=(imdb.tutorial_features(parts.x_val), parts.y_val),
         verbose=verbose,
     )
     train_seconds = float(np.sum(hist["seconds"]))
-    predictions = model.predict(models.seed_features(parts.x_test), batch_size=512, verbose=0)
+    predictions = model.predict(imdb.tutorial_features(parts.x_test), batch_size=512, verbose=0)
     called_positive = np.asarray(predictions).reshape(-1) > 0.5
     test_accuracy = float(np.mean(called_positive == (parts.y_test == 1)))
     positive = float(np.mean(called_positive))
@@ -111,7 +111,7 @@ def bench_tutorial(seed: int, epochs: int, verbose: int) -> dict:
         "train_reviews": len(parts.y_train),
         "val_reviews": len(parts.y_val),
         "test_reviews": len(parts.y_test),
-        "device": models.device_name(),
+        "device": imdb.device_name(),
         "load_average_after": load_average(),
     }
 

@@ -31,9 +31,8 @@ import keras  # noqa: E402
 
 from logbook import LOG_DIR, new_log, write_log  # noqa: E402
 
-from gru_edu import models, splits  # noqa: E402
-from gru_edu.data import word_polarity  # noqa: E402
-from gru_edu.training import TrainSettings  # noqa: E402
+from gru_edu import imdb  # noqa: E402
+from gru_edu.imdb import TrainSettings, word_polarity  # noqa: E402
 
 LOG = LOG_DIR / "bench_xla.json"
 
@@ -41,7 +40,7 @@ LOG = LOG_DIR / "bench_xla.json"
 def build(settings: TrainSettings, polarity, steps: int, xla: bool) -> keras.Model:
     """The recipe's model with XLA forced on or off."""
     keras.utils.set_random_seed(settings.seed)
-    return models.build_classifier(
+    return imdb.build_classifier(
         settings.kind, num_words=settings.num_words, maxlen=None,
         embed_dim=settings.embed_dim, units=settings.units, dropout=settings.dropout,
         learning_rate=settings.learning_rate, decay_steps=steps,
@@ -58,7 +57,7 @@ def main() -> None:
     log = new_log("bench_xla", "seconds per training epoch of the default GRU recipe, "
                   "XLA on against off, timed in turns")
     settings = replace(TrainSettings(), train_size=args.reviews)
-    parts = splits.load_splits(num_words=settings.num_words, maxlen=settings.maxlen,
+    parts = imdb.load_splits(num_words=settings.num_words, maxlen=settings.maxlen,
                                train_size=args.reviews, progress=False)
     polarity = word_polarity(parts.x_train, parts.y_train, settings.num_words)
     steps = -(-args.reviews // settings.batch_size) * (args.rounds + 1)
@@ -66,7 +65,7 @@ def main() -> None:
     seconds: dict[bool, list[float]] = {True: [], False: []}
     for _ in range(args.rounds + 1):  # round 0 compiles
         for xla, model in nets.items():
-            hist = models.fit(model, parts.x_train, parts.y_train, epochs=1,
+            hist = imdb.fit(model, parts.x_train, parts.y_train, epochs=1,
                               batch_size=settings.batch_size, verbose=0, buckets=True)
             seconds[xla].append(hist["seconds"][0])
             print(f"XLA {'on ' if xla else 'off'}: {hist['seconds'][0]:.2f} s", flush=True)

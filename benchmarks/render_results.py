@@ -67,7 +67,7 @@ def imdb_section(log: dict[str, Any]) -> list[str]:
     out += _header(log, "bench_imdb.json")
     out += [
         "Protocol: trained on the training part (22,500 reviews), the validation part "
-        "(2,500 reviews carved from the training reviews, `gru_edu.splits`) watched each "
+        "(2,500 reviews carved from the training reviews, `gru_edu.imdb.splits`) watched each "
         "epoch, the 25,000 test reviews scored **once**, after training. Nothing was "
         "chosen on these runs. Seconds per epoch are medians (the first epoch also "
         "compiles) and include the pass over the validation part.",

@@ -4,7 +4,7 @@ For every ingredient an ablation against the full recipe: the full recipe,
 then the same recipe with one ingredient removed or changed, each trained with
 several seeds on the training part (22,500 reviews) and scored on the fixed
 validation part (2,500 reviews carved from the training reviews,
-:mod:`gru_edu.splits`). The test reviews are never loaded into a model here
+:mod:`gru_edu.imdb.splits`). The test reviews are never loaded into a model here
 (``train_classifier(score_test=False)``).
 
     python benchmarks/search_recipe.py                  # 7 variants x 3 seeds
@@ -53,7 +53,7 @@ quiet_tensorflow()
 
 from logbook import LOG_DIR, new_log, read_log, session, write_log  # noqa: E402
 
-from gru_edu.training import (  # noqa: E402
+from gru_edu.imdb import (  # noqa: E402
     FAST_TRAIN_SIZE,
     FAST_VAL_SIZE,
     TrainSettings,

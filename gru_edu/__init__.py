@@ -7,11 +7,11 @@ Modules, one per concern:
 * :mod:`gru_edu.gradcheck` – central differences and the one relative error
 * :mod:`gru_edu.memory`  – a long-memory task, a vanilla RNN, Adam (notebook 02)
 * :mod:`gru_edu.segments` – a task where the reset gate matters (notebook 02)
-* :mod:`gru_edu.data`    – the IMDB reviews (Maas et al. 2011), Keras conventions
-* :mod:`gru_edu.splits`  – training / validation / test parts, the one protocol
-* :mod:`gru_edu.baseline` – the bag-of-words baseline a GRU has to beat
-* :mod:`gru_edu.training` – the IMDB recipe, trained the same way everywhere
-* :mod:`gru_edu.models`  – Keras model builders and training
+* :mod:`gru_edu.imdb`    – IMDB sentiment, one module per stage: ``vocab``,
+  ``archive``, ``cache``, ``dataset``, ``splits`` (the one protocol),
+  ``features``, ``baseline``, ``models``, ``fitting``, ``training``, ``bundle``
+  (``data``, ``splits``, ``baseline``, ``training`` and ``models`` are its old
+  import paths)
 * :mod:`gru_edu.gates`   – gate activations replayed from trained Keras models
   and checked against them: ``keras_plumbing``, ``replay``, ``text``,
   ``readout`` (sentiment so far, crossings, correlations), ``stats``

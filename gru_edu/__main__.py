@@ -7,7 +7,7 @@ Examples::
     GRU_EDU_FAST=1 python -m gru_edu train        # the small CI setting
 
 The saved folder (``model.keras`` + vocabulary + settings) opens anywhere with
-``gru_edu.models.TrainedModel.load(path)``: train on a GPU box (Keras uses
+``gru_edu.imdb.TrainedModel.load(path)``: train on a GPU box (Keras uses
 cuDNN by itself), then copy the folder to a laptop and explore its gates.
 """
 
@@ -22,7 +22,7 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from . import config  # noqa: E402
-from .training import TrainSettings  # noqa: E402
+from .imdb.training import TrainSettings  # noqa: E402
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of ``python -m gru_edu`` (and the ``gru-edu`` script)."""
     args = _parser().parse_args(argv)
     if args.command == "train":
-        from .training import train_classifier
+        from .imdb.training import train_classifier
 
         settings = TrainSettings(
             kind=args.model,
@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         meta = result.trained.meta
         if args.ship:
-            from .models import shipped_model_dir
+            from .imdb.bundle import shipped_model_dir
 
             meta["made_by"] = "python -m gru_edu " + " ".join(argv or sys.argv[1:])
             path = result.trained.save(args.out or shipped_model_dir(args.model),
@@ -117,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
             f"cuDNN eligible: {meta['cudnn_eligible']} | "
             f"total {time.perf_counter() - start:.0f} s"
         )
-        print(f"saved to {path}  (open with gru_edu.models.TrainedModel.load)")
+        print(f"saved to {path}  (open with gru_edu.imdb.TrainedModel.load)")
     return 0
 
 
@@ -146,7 +146,7 @@ def _fmt(value: float | None) -> str:
 
 
 def _default_out(kind: str) -> Path:
-    from .models import default_model_dir
+    from .imdb.bundle import default_model_dir
 
     return default_model_dir(kind)
 

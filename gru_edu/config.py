@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import sys
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Callable, Iterator
 
 __all__ = [
     "fast_mode",
@@ -26,6 +27,7 @@ __all__ = [
     "quiet_tensorflow",
     "benchmark_log",
     "progress_bar",
+    "atomic_write",
     "FAST_ENV",
 ]
 
@@ -54,6 +56,24 @@ def artifacts_dir() -> Path:
     path = Path(os.environ.get(ARTIFACTS_ENV) or repo_root() / "artifacts")
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def atomic_write(path: Path, write: Callable[[Any], Any]) -> None:
+    """Call ``write(file)`` on a temporary file next to ``path``, then rename.
+
+    Readers see either no file or the whole file, never a partial one; on any
+    error the temporary file is removed and ``path`` is left as it was.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    try:
+        with open(tmp, "xb") as f:
+            write(f)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def progress_bar(iterable=None, **kwargs):  # type: ignore[no-untyped-def]

@@ -493,7 +493,7 @@ def test_z_at_word_off_by_one_is_named():
 
 def test_imdb_model_rules_name_each_mistake():
     keras = pytest.importorskip("keras")
-    from gru_edu.models import build_classifier, seed_model
+    from gru_edu.imdb import build_classifier, tutorial_model
 
     rules = a2_imdb.ImdbRules()
     assert a2_imdb.check_imdb_model(lambda: build_classifier(num_words=10000), rules).passed
@@ -515,7 +515,7 @@ def test_imdb_model_rules_name_each_mistake():
         "wrong_loss": lambda: model(loss="mse"),
         "not_compiled": lambda: model(compile_=False),
         "other_sequence_layer": lambda: model(layer=keras.layers.LSTM(8)),
-        "ids_as_numbers": seed_model,
+        "ids_as_numbers": tutorial_model,
     }
     for mistake, build in cases.items():
         fb = a2_imdb.check_imdb_model(build, rules)
@@ -585,8 +585,8 @@ def untrained_model_artifacts(tmp_path, monkeypatch):
     The data cache of the session is reused (linked), so nothing is re-read.
     """
     from gru_edu import config
-    from gru_edu.data import load_vocabulary
-    from gru_edu.models import TrainedModel, build_classifier, default_model_dir
+    from gru_edu.imdb import (TrainedModel, build_classifier, default_model_dir,
+                              load_vocabulary)
 
     cache = config.artifacts_dir() / "cache"
     load_vocabulary(num_words=30000, progress=False)  # builds the cache if needed

@@ -17,8 +17,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gru_edu import data
-from gru_edu.data import (
+from gru_edu import imdb
+from gru_edu.imdb import archive, cache
+from gru_edu.imdb import (
     OOV,
     PAD,
     START,
@@ -119,13 +120,13 @@ def load(tmp_path):
 @pytest.fixture
 def no_env(monkeypatch, tmp_path):
     """No archive in the environment: env var unset, Keras home empty."""
-    monkeypatch.delenv(data.ARCHIVE_ENV, raising=False)
+    monkeypatch.delenv(imdb.ARCHIVE_ENV, raising=False)
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras-home"))
 
     def no_download(url, dest_dir):
         raise AssertionError("tests never download")
 
-    monkeypatch.setattr(data, "_download", no_download)
+    monkeypatch.setattr(archive, "_download", no_download)
     return tmp_path / "keras-home" / "datasets"
 
 
@@ -207,7 +208,7 @@ def keras_load_data(monkeypatch, raw_train, y_train, raw_test, y_test, **kwargs)
         out = np.empty(len(xs), dtype=object)
         for i, x in enumerate(xs):
             assert x[0] == START
-            out[i] = [int(w) - data.INDEX_FROM for w in x[1:]]
+            out[i] = [int(w) - imdb.INDEX_FROM for w in x[1:]]
         return out
 
     arrays = {
@@ -293,9 +294,10 @@ def test_pad_sequences_errors():
     assert pad_sequences([], 3).shape == (0, 3)
 
 
-def test_data_module_does_not_import_tensorflow():
+@pytest.mark.parametrize("module", ["gru_edu.imdb", "gru_edu.data"])
+def test_data_modules_do_not_import_tensorflow(module):
     code = (
-        "import sys, gru_edu.data as d; d.pad_sequences([[1, 2]], 3); "
+        f"import sys, {module} as d; d.pad_sequences([[1, 2]], 3); "
         "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
@@ -369,20 +371,20 @@ def test_vocabulary_json_round_trip(tiny, load, tmp_path):
 def test_search_order(no_env, tmp_path, monkeypatch):
     keras_copy = write_archive(no_env.parent.parent / "k.tar.gz")
     no_env.mkdir(parents=True)
-    keras_copy.rename(no_env / data.ARCHIVE_NAME)
+    keras_copy.rename(no_env / imdb.ARCHIVE_NAME)
     env_copy = write_archive(tmp_path / "env.tar.gz")
     arg_copy = write_archive(tmp_path / "arg.tar.gz")
 
-    assert data.find_archive() == no_env / data.ARCHIVE_NAME  # 3. Keras cache
-    monkeypatch.setenv(data.ARCHIVE_ENV, str(env_copy))
-    assert data.find_archive() == env_copy  # 2. env var beats the Keras cache
-    assert data.find_archive(arg_copy) == arg_copy  # 1. argument beats both
+    assert imdb.find_archive() == no_env / imdb.ARCHIVE_NAME  # 3. Keras cache
+    monkeypatch.setenv(imdb.ARCHIVE_ENV, str(env_copy))
+    assert imdb.find_archive() == env_copy  # 2. env var beats the Keras cache
+    assert imdb.find_archive(arg_copy) == arg_copy  # 1. argument beats both
 
 
 def test_keras_cache_defaults_to_home(monkeypatch, tmp_path):
     monkeypatch.delenv("KERAS_HOME", raising=False)
     monkeypatch.setenv("HOME", str(tmp_path))
-    assert data.keras_cache_dirs() == [tmp_path / ".keras" / "datasets"]
+    assert imdb.keras_cache_dirs() == [tmp_path / ".keras" / "datasets"]
 
 
 def test_download_is_last_and_lands_in_keras_cache(no_env, tmp_path, monkeypatch, load):
@@ -391,11 +393,11 @@ def test_download_is_last_and_lands_in_keras_cache(no_env, tmp_path, monkeypatch
     def fake_download(url, dest_dir):
         calls.append((url, dest_dir))
         dest_dir.mkdir(parents=True, exist_ok=True)
-        return write_archive(dest_dir / data.ARCHIVE_NAME)
+        return write_archive(dest_dir / imdb.ARCHIVE_NAME)
 
-    monkeypatch.setattr(data, "_download", fake_download)
+    monkeypatch.setattr(archive, "_download", fake_download)
     (x, y), _ = load.imdb()
-    assert calls == [(data.ARCHIVE_URL, no_env)]
+    assert calls == [(imdb.ARCHIVE_URL, no_env)]
     assert x.shape == (6, 300)
     load.imdb()  # now found in the Keras cache: no second download
     assert len(calls) == 1
@@ -413,10 +415,10 @@ def test_download_uses_keras_get_file(monkeypatch, tmp_path):
     fake.utils = type(sys)("keras.utils")
     fake.utils.get_file = get_file
     monkeypatch.setitem(sys.modules, "keras", fake)
-    path = data._download(data.ARCHIVE_URL, tmp_path / "datasets")
-    assert path == tmp_path / "datasets" / data.ARCHIVE_NAME
+    path = archive._download(imdb.ARCHIVE_URL, tmp_path / "datasets")
+    assert path == tmp_path / "datasets" / imdb.ARCHIVE_NAME
     assert calls == [dict(
-        fname=data.ARCHIVE_NAME, origin=data.ARCHIVE_URL,
+        fname=imdb.ARCHIVE_NAME, origin=imdb.ARCHIVE_URL,
         cache_dir=str(tmp_path), cache_subdir="datasets",
     )]
 
@@ -425,12 +427,12 @@ def test_missing_archive_says_where_it_looked(no_env, monkeypatch):
     def failing(url, dest_dir):
         raise OSError("network unreachable")
 
-    monkeypatch.setattr(data, "_download", failing)
+    monkeypatch.setattr(archive, "_download", failing)
     with pytest.raises(ArchiveNotFoundError) as info:
         load_imdb(progress=False)
     msg = str(info.value)
-    assert str(no_env / data.ARCHIVE_NAME) in msg and "network unreachable" in msg
-    assert data.ARCHIVE_ENV in msg and data.ARCHIVE_URL in msg
+    assert str(no_env / imdb.ARCHIVE_NAME) in msg and "network unreachable" in msg
+    assert imdb.ARCHIVE_ENV in msg and imdb.ARCHIVE_URL in msg
     assert isinstance(info.value, FileNotFoundError) and isinstance(info.value, ValueError)
 
 
@@ -438,10 +440,10 @@ def test_named_archive_missing_is_an_error_not_a_download(no_env, tmp_path, monk
     missing = tmp_path / "nowhere" / "aclImdb_v1.tar.gz"
     with pytest.raises(ArchiveNotFoundError, match="nowhere"):
         load_imdb(archive=missing, progress=False)
-    monkeypatch.setenv(data.ARCHIVE_ENV, str(missing))
+    monkeypatch.setenv(imdb.ARCHIVE_ENV, str(missing))
     with pytest.raises(ArchiveNotFoundError) as info:
         load_imdb(progress=False)
-    assert str(missing) in str(info.value) and data.ARCHIVE_ENV in str(info.value)
+    assert str(missing) in str(info.value) and imdb.ARCHIVE_ENV in str(info.value)
 
 
 # ---------------------------------------------------------------- the cache
@@ -455,7 +457,7 @@ def test_second_load_reads_the_cache_not_the_archive(tiny, load, monkeypatch):
     def no_read(*args, **kwargs):
         raise AssertionError("archive read again")
 
-    monkeypatch.setattr(data, "_read_archive", no_read)
+    monkeypatch.setattr(cache, "_read_archive", no_read)
     second = load.imdb(archive=tiny)
     for (a, b), (c, d) in zip(first, second):
         assert np.array_equal(a, c) and np.array_equal(b, d)
@@ -474,9 +476,9 @@ def test_second_load_reads_the_cache_not_the_archive(tiny, load, monkeypatch):
 def test_cache_key_follows_archive_and_tokenizer(tiny, load, monkeypatch):
     load.imdb(archive=tiny)
     reads = []
-    real_read = data._read_archive
-    monkeypatch.setattr(data, "_read_archive", lambda *a: reads.append(1) or real_read(*a))
-    monkeypatch.setattr(data, "TOKENIZER_VERSION", data.TOKENIZER_VERSION + 1)
+    real_read = cache._read_archive
+    monkeypatch.setattr(cache, "_read_archive", lambda *a: reads.append(1) or real_read(*a))
+    monkeypatch.setattr(cache, "TOKENIZER_VERSION", imdb.TOKENIZER_VERSION + 1)
     load.imdb(archive=tiny)
     assert len(reads) == 1
     write_archive(tiny, {**HANDMADE, ("test", "neg"): ["a new review", "b", "c"]})

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import warnings
-from dataclasses import dataclass
 
 import numpy as np
 import pytest
@@ -28,6 +27,7 @@ from keras import layers  # noqa: E402
 from gru_edu import gates  # noqa: E402
 from gru_edu.gates import replay  # noqa: E402
 from gru_edu.cell import GRUParams, gru_forward  # noqa: E402
+from gru_edu.imdb import TrainedModel, Vocabulary  # noqa: E402
 
 VOCAB = 40
 TOL = gates.TOLERANCE
@@ -170,8 +170,8 @@ def test_functional_stacked_with_masking_layer(reset_after):
     np.testing.assert_array_equal(t2.mask, mask)
 
 
-def test_float_features_without_mask_seed_model():
-    """The tutorial's seed model: ids as one float feature, GRU(50) → GRU(1)."""
+def test_float_features_without_mask_tutorial_model():
+    """The tutorial's model: ids as one float feature, GRU(50) → GRU(1)."""
     keras.utils.set_random_seed(4)
     model = keras.Sequential([
         keras.Input((12, 1)),
@@ -420,34 +420,14 @@ def test_stateful_gru_and_empty_input_are_clear_errors():
 # -------------------------------------------------------------- trace_text
 
 
-class DictVocab:
+def bundle_of(model, vocab, maxlen, padding="post", truncating="pre"):
+    """A bundle around a small Keras model (no meta, nothing saved)."""
+    return TrainedModel(model, vocab, maxlen, padding, truncating)
+
+
+def vocab_of(words):
     """A tiny vocabulary with the Keras IMDB conventions (0 pad, 1 start, 2 OOV)."""
-
-    def __init__(self, words):
-        self.index = {w: i + 3 for i, w in enumerate(words)}
-        self.words = {i: w for w, i in self.index.items()}
-
-    def tokenize(self, text):
-        return text.lower().split()
-
-    def encode(self, text):
-        return [1] + [self.index.get(w, 2) for w in self.tokenize(text)]
-
-    def decode(self, ids):
-        marks = {1: "<start>", 2: "<unk>"}
-        return [marks.get(i) or self.words.get(i, "<unk>") for i in ids if i != 0]
-
-    def __len__(self):
-        return len(self.index) + 3
-
-
-@dataclass
-class FakeTrained:
-    model: object
-    vocab: DictVocab
-    maxlen: int
-    padding: str = "post"
-    truncating: str = "pre"
+    return Vocabulary(words)
 
 
 WORDS = "good bad film great awful plot a the was is boring fun".split()
@@ -456,7 +436,7 @@ WORDS = "good bad film great awful plot a the was is boring fun".split()
 def classifier(maxlen=12, units=4, seed=12):
     keras.utils.set_random_seed(seed)
     inp = keras.Input((maxlen,), dtype="int32")
-    x = layers.Embedding(len(WORDS) + 3, 5, mask_zero=True, name="embedding")(inp)
+    x = layers.Embedding(len(WORDS) + 4, 5, mask_zero=True, name="embedding")(inp)
     x = layers.GRU(units, name="gru")(x)
     x = layers.Dropout(0.2)(x)
     out = layers.Dense(1, activation="sigmoid", name="sentiment")(x)
@@ -465,7 +445,7 @@ def classifier(maxlen=12, units=4, seed=12):
 
 @pytest.mark.parametrize("padding", ["post", "pre"])
 def test_trace_text_words_align_with_steps(padding):
-    trained = FakeTrained(classifier(), DictVocab(WORDS), maxlen=12, padding=padding)
+    trained = bundle_of(classifier(), vocab_of(WORDS), maxlen=12, padding=padding)
     tt = gates.trace_text(trained, "A good film wibble was fun")
     assert tt.ids.shape == (12,) and not tt.truncated and tt.note == ""
     assert tt.review_words == ["<start>", "a", "good", "film", "<unk>", "was", "fun"]
@@ -482,7 +462,7 @@ def test_trace_text_words_align_with_steps(padding):
 
 def test_sentiment_so_far_ends_at_the_prediction():
     model = classifier()
-    trained = FakeTrained(model, DictVocab(WORDS), maxlen=12)
+    trained = bundle_of(model, vocab_of(WORDS), maxlen=12)
     tt = gates.trace_text(trained, "the plot was boring but the film was great fun")
     s = gates.sentiment_so_far(trained, tt)
     assert s.shape == (1, 12, 1)
@@ -507,7 +487,7 @@ def test_sentiment_so_far_refuses_bidirectional_and_pooling_heads():
 
 
 def test_empty_and_unknown_only_reviews():
-    trained = FakeTrained(classifier(), DictVocab(WORDS), maxlen=12)
+    trained = bundle_of(classifier(), vocab_of(WORDS), maxlen=12)
     for text in ("", "   "):
         with pytest.raises(gates.EmptyReviewError, match="empty"):
             gates.trace_text(trained, text)
@@ -518,7 +498,7 @@ def test_empty_and_unknown_only_reviews():
 
 @pytest.mark.parametrize("truncating", ["pre", "post"])
 def test_long_review_is_truncated_and_says_so(truncating):
-    trained = FakeTrained(classifier(), DictVocab(WORDS), maxlen=12,
+    trained = bundle_of(classifier(), vocab_of(WORDS), maxlen=12,
                           truncating=truncating)
     text = " ".join(["good"] * 5 + ["bad"] * 10)  # 16 tokens with <start>
     with pytest.warns(gates.TruncationWarning, match="at most 12"):
@@ -541,7 +521,7 @@ def test_gate_statistics_equal_the_traces():
     data = np.zeros((23, 10), dtype=np.int32)
     for i, n in enumerate(rng.integers(2, 11, size=23)):
         data[i, :n] = rng.integers(1, len(WORDS) + 3, size=n)
-    vocab = DictVocab(WORDS)
+    vocab = vocab_of(WORDS)
     (st,) = gates.gate_statistics(model, data, batch_size=8, top_k=3, vocab=vocab)
     (t,) = gates.trace(model, data)  # all at once
     mask = t.mask

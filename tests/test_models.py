@@ -9,12 +9,12 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
-from gru_edu import models  # noqa: E402
-from gru_edu.data import Vocabulary, load_vocabulary  # noqa: E402
+from gru_edu import imdb  # noqa: E402
+from gru_edu.imdb import Vocabulary  # noqa: E402
 
 
-def test_seed_model_is_the_tutorial_model():
-    model = models.seed_model(300)
+def test_tutorial_model_is_as_written():
+    model = imdb.tutorial_model(300)
     gru1, gru2 = model.layers
     assert isinstance(gru1, keras.layers.GRU) and gru1.units == 50 and gru1.return_sequences
     assert isinstance(gru2, keras.layers.GRU) and gru2.units == 1 and not gru2.return_sequences
@@ -22,18 +22,18 @@ def test_seed_model_is_the_tutorial_model():
     # 3(nm + n² + n) + 3n per layer (reset_after=True, the Keras 3 default)
     assert model.count_params() == (3 * (50 * 1 + 50 * 50 + 50) + 150) + (3 * (1 * 50 + 1 + 1) + 3)
     assert model.loss == "binary_crossentropy"
-    x = models.seed_features(np.array([[5, 7, 0]]))
+    x = imdb.tutorial_features(np.array([[5, 7, 0]]))
     assert x.shape == (1, 3, 1) and x.dtype == np.float32
 
 
 @pytest.mark.parametrize("kind", ["gru", "lstm", "simple_rnn"])
 def test_classifier_masks_padding_and_outputs_a_probability(kind):
-    model = models.build_classifier(kind, num_words=50, maxlen=6, embed_dim=4, units=3)
+    model = imdb.build_classifier(kind, num_words=50, maxlen=6, embed_dim=4, units=3)
     x = np.array([[1, 5, 9, 0, 0, 0], [1, 5, 9, 7, 0, 0]])
     p = np.asarray(model(x))
     assert p.shape == (2, 1) and np.all((p > 0) & (p < 1))
     # the mask makes trailing padding invisible: more padding, same answer
-    longer = models.build_classifier(kind, num_words=50, maxlen=9, embed_dim=4, units=3)
+    longer = imdb.build_classifier(kind, num_words=50, maxlen=9, embed_dim=4, units=3)
     longer.set_weights(model.get_weights())
     padded = np.pad(x, ((0, 0), (0, 3)))
     np.testing.assert_allclose(np.asarray(longer(padded)), p, atol=1e-6)
@@ -41,19 +41,19 @@ def test_classifier_masks_padding_and_outputs_a_probability(kind):
 
 def test_unknown_kind():
     with pytest.raises(ValueError, match="kind must be one of"):
-        models.build_classifier("transformer")
+        imdb.build_classifier("transformer")
 
 
 def test_cudnn_compatibility_reasons():
-    ok, reasons = models.cudnn_compatible(keras.layers.GRU(4))
+    ok, reasons = imdb.cudnn_compatible(keras.layers.GRU(4))
     assert ok and reasons == []
-    ok, reasons = models.cudnn_compatible(keras.layers.GRU(4, reset_after=False))
+    ok, reasons = imdb.cudnn_compatible(keras.layers.GRU(4, reset_after=False))
     assert not ok and "reset_after=False" in reasons[0]
-    ok, reasons = models.cudnn_compatible(keras.layers.LSTM(4, recurrent_dropout=0.2))
+    ok, reasons = imdb.cudnn_compatible(keras.layers.LSTM(4, recurrent_dropout=0.2))
     assert not ok and "recurrent_dropout" in reasons[0]
-    ok, reasons = models.cudnn_compatible(keras.layers.GRU(4, activation="relu"))
+    ok, reasons = imdb.cudnn_compatible(keras.layers.GRU(4, activation="relu"))
     assert not ok and "'relu'" in reasons[0]
-    ok, reasons = models.cudnn_compatible(keras.layers.SimpleRNN(4))
+    ok, reasons = imdb.cudnn_compatible(keras.layers.SimpleRNN(4))
     assert not ok and "no cuDNN kernel" in reasons[0]
 
 
@@ -63,15 +63,15 @@ def tiny_vocab():
 
 def test_trained_model_round_trip(tmp_path):
     vocab = tiny_vocab()
-    model = models.build_classifier("gru", num_words=9, maxlen=7, embed_dim=3, units=2)
-    trained = models.TrainedModel(model, vocab, maxlen=7, meta={"test_accuracy": 0.5})
+    model = imdb.build_classifier("gru", num_words=9, maxlen=7, embed_dim=3, units=2)
+    trained = imdb.TrainedModel(model, vocab, maxlen=7, meta={"test_accuracy": 0.5})
     ids = trained.encode(["the movie was good", "bad"])
     assert ids.shape == (2, 7)
     assert list(ids[0][:5]) == [1, 4, 5, 2, 6] and ids[0][5:].tolist() == [0, 0]  # post padding
     path = trained.save(tmp_path / "bundle")
     meta = json.loads((path / "meta.json").read_text())
     assert meta["maxlen"] == 7 and meta["padding"] == "post" and meta["test_accuracy"] == 0.5
-    again = models.TrainedModel.load(path)
+    again = imdb.TrainedModel.load(path)
     assert again.vocab == vocab and again.maxlen == 7
     texts = ["not a good movie", "the bad movie"]
     np.testing.assert_allclose(again.predict_text(texts), trained.predict_text(texts), atol=1e-7)
@@ -80,12 +80,12 @@ def test_trained_model_round_trip(tmp_path):
 def test_load_names_what_is_missing(tmp_path):
     (tmp_path / "meta.json").write_text("{}")
     with pytest.raises(FileNotFoundError, match=r"missing model\.keras, vocab\.json"):
-        models.TrainedModel.load(tmp_path)
+        imdb.TrainedModel.load(tmp_path)
 
 
 def test_cli_trains_saves_and_the_bundle_reads_text(tmp_path, imdb_archive, capsys):
     from gru_edu.__main__ import main
-    from gru_edu.splits import load_splits
+    from gru_edu.imdb import load_splits
 
     out = tmp_path / "cli_model"
     code = main([
@@ -98,7 +98,7 @@ def test_cli_trains_saves_and_the_bundle_reads_text(tmp_path, imdb_archive, caps
     assert "validation accuracy" in printed and "(100 reviews held out" in printed
     assert "test accuracy" in printed and "scored once" in printed and str(out) in printed
     assert "val_accuracy" in printed  # the per-epoch line: validation, not test
-    trained = models.TrainedModel.load(out)
+    trained = imdb.TrainedModel.load(out)
     assert trained.maxlen == 40 and trained.vocab.num_words == 500
     parts = load_splits(num_words=500, maxlen=40, val_size=100, train_size=256,
                         test_size=128, archive=imdb_archive, progress=False)
@@ -114,11 +114,11 @@ def test_cli_trains_saves_and_the_bundle_reads_text(tmp_path, imdb_archive, caps
 def test_training_watches_validation_and_scores_test_once(imdb_archive, monkeypatch):
     """Per-epoch numbers come from the validation part; the test reviews are
     evaluated once after training, or never with ``score_test=False``."""
-    from gru_edu import training
+    from gru_edu.imdb import fitting
 
     seen = []
-    real_evaluate = models.evaluate
-    real_fit = models.fit
+    real_evaluate = imdb.evaluate
+    real_fit = imdb.fit
 
     def spy_evaluate(model, x, y, buckets=False):
         seen.append(("evaluate", len(y)))
@@ -128,18 +128,18 @@ def test_training_watches_validation_and_scores_test_once(imdb_archive, monkeypa
         seen.append(("fit", len(y), len(validation_data[1])))
         return real_fit(model, x, y, *args, validation_data=validation_data, **kwargs)
 
-    monkeypatch.setattr(models, "evaluate", spy_evaluate)
-    monkeypatch.setattr(models, "fit", spy_fit)
-    settings = training.TrainSettings(num_words=300, maxlen=30, embed_dim=4, units=3,
-                                      epochs=2, train_size=200, val_size=60, test_size=90)
-    result = training.train_classifier(settings, archive=imdb_archive, verbose=0)
+    monkeypatch.setattr(fitting, "evaluate", spy_evaluate)
+    monkeypatch.setattr(fitting, "fit", spy_fit)
+    settings = imdb.TrainSettings(num_words=300, maxlen=30, embed_dim=4, units=3,
+                                  epochs=2, train_size=200, val_size=60, test_size=90)
+    result = imdb.train_classifier(settings, archive=imdb_archive, verbose=0)
     assert seen == [("fit", 200, 60), ("evaluate", 60), ("evaluate", 90)]
     assert len(result.history["val_accuracy"]) == 2
     assert result.trained.meta["test_reviews"] == 90
 
     seen.clear()
-    result = training.train_classifier(settings, archive=imdb_archive, verbose=0,
-                                       score_test=False)
+    result = imdb.train_classifier(settings, archive=imdb_archive, verbose=0,
+                                   score_test=False)
     assert seen == [("fit", 200, 60), ("evaluate", 60)]
     assert result.trained.meta["test_accuracy"] is None
     assert result.trained.meta["val_accuracy"] is not None
@@ -163,7 +163,7 @@ def _padded_reviews(n=50, width=130, seed=0):
 
 def test_length_batches_group_reviews_and_drop_only_padding():
     x, y, lengths = _padded_reviews()
-    batches = models.length_batches(x, y, batch_size=8, seed=3, multiple=32)
+    batches = imdb.length_batches(x, y, batch_size=8, seed=3, multiple=32)
     seen = []
     for xb, yb in batches:
         longest = max(int(((xb != 0).sum(axis=1)).max()), 1)
@@ -179,9 +179,9 @@ def test_length_batches_group_reviews_and_drop_only_padding():
     padded = sum(xb.size for xb, _ in batches)
     assert padded < 0.8 * x.size
     # the seed shuffles; None keeps the order sorted by length
-    again = models.length_batches(x, y, batch_size=8, seed=3, multiple=32)
+    again = imdb.length_batches(x, y, batch_size=8, seed=3, multiple=32)
     assert all(np.array_equal(a[0], b[0]) for a, b in zip(batches, again))
-    ordered = models.length_batches(x, y, batch_size=8, seed=None, multiple=32)
+    ordered = imdb.length_batches(x, y, batch_size=8, seed=None, multiple=32)
     widths = [xb.shape[1] for xb, _ in ordered]
     assert widths == sorted(widths)
 
@@ -190,16 +190,16 @@ def test_length_batches_refuse_left_padding():
     x, y, _ = _padded_reviews(n=10)
     x = x[:, ::-1]  # now padded at the front
     with pytest.raises(ValueError, match="right-padded"):
-        models.length_batches(x, y, batch_size=4)
+        imdb.length_batches(x, y, batch_size=4)
 
 
 def test_fit_with_buckets_trains_the_same_model_on_any_length():
     x, y, _ = _padded_reviews(n=64, width=40, seed=1)
     keras.utils.set_random_seed(0)
-    model = models.build_classifier("gru", num_words=40, maxlen=None, embed_dim=4, units=3,
+    model = imdb.build_classifier("gru", num_words=40, maxlen=None, embed_dim=4, units=3,
                                     decay_steps=8)
     before = model.predict(x[:4], verbose=0)
-    hist = models.fit(model, x, y, epochs=2, batch_size=16, buckets=True,
+    hist = imdb.fit(model, x, y, epochs=2, batch_size=16, buckets=True,
                       validation_data=(x[:16], y[:16]), verbose=0)
     assert len(hist["seconds"]) == 2 and len(hist["val_accuracy"]) == 2
     assert not np.allclose(model.predict(x[:4], verbose=0), before)  # it learned
@@ -217,13 +217,13 @@ def test_polarity_feature_is_fixed_masked_and_saved(tmp_path):
 
     polarity = np.linspace(-2, 2, 20).astype("float32")
     keras.utils.set_random_seed(0)
-    model = models.build_classifier("gru", num_words=20, maxlen=None, embed_dim=3, units=2,
+    model = imdb.build_classifier("gru", num_words=20, maxlen=None, embed_dim=3, units=2,
                                     polarity=polarity, dropout=0.3, average_weights=True)
     x = np.array([[1, 5, 9, 0, 0], [1, 7, 4, 11, 0]], dtype="int32")
     y = np.array([1, 0], dtype="int32")
     layer = model.get_layer("polarity")
     assert not layer.trainable_weights
-    models.fit(model, np.repeat(x, 8, 0), np.repeat(y, 8, 0), epochs=2, batch_size=4,
+    imdb.fit(model, np.repeat(x, 8, 0), np.repeat(y, 8, 0), epochs=2, batch_size=4,
                verbose=0)
     np.testing.assert_array_equal(np.asarray(layer.table), polarity)  # not trained
     # the GRU reads [learned vector, polarity[id]], with the padding masked
@@ -231,19 +231,19 @@ def test_polarity_feature_is_fixed_masked_and_saved(tmp_path):
     np.testing.assert_allclose(trace.x[..., -1], polarity[x], rtol=1e-6)
     np.testing.assert_array_equal(trace.mask, x != 0)
     assert trace.max_abs_error <= gates.TOLERANCE
-    bundle = models.TrainedModel(model, Vocabulary([f"w{i}" for i in range(16)]), 5)
-    loaded = models.TrainedModel.load(bundle.save(tmp_path / "b"))
+    bundle = imdb.TrainedModel(model, Vocabulary([f"w{i}" for i in range(16)]), 5)
+    loaded = imdb.TrainedModel.load(bundle.save(tmp_path / "b"))
     np.testing.assert_allclose(loaded.model.predict(x, verbose=0),
                                model.predict(x, verbose=0), atol=1e-6)
     with pytest.raises(ValueError, match="one value per word id"):
-        models.build_classifier("gru", num_words=30, polarity=polarity)
+        imdb.build_classifier("gru", num_words=30, polarity=polarity)
 
 
 def test_weight_average_spans_a_short_training_too():
     """The moving average starts at the initial weights: for a short run its
     momentum drops so that they weigh < 1% at the end (0.99 for long runs)."""
     def momentum(steps):
-        model = models.build_classifier("gru", num_words=20, maxlen=None, embed_dim=2,
+        model = imdb.build_classifier("gru", num_words=20, maxlen=None, embed_dim=2,
                                         units=2, decay_steps=steps, average_weights=True)
         return float(model.optimizer.ema_momentum)
 
@@ -253,13 +253,13 @@ def test_weight_average_spans_a_short_training_too():
     assert momentum(2) == 0.0  # a couple of batches: the last weights
 
 
-def _tiny_bundle(mode: str) -> models.TrainedModel:
+def _tiny_bundle(mode: str) -> imdb.TrainedModel:
     vocab = tiny_vocab()
     keras.utils.set_random_seed(0)
-    model = models.build_classifier("gru", num_words=9, maxlen=7, embed_dim=3, units=2)
-    models.fit(model, np.array([[1, 4, 5, 0, 0, 0, 0], [1, 6, 7, 8, 0, 0, 0]]),
+    model = imdb.build_classifier("gru", num_words=9, maxlen=7, embed_dim=3, units=2)
+    imdb.fit(model, np.array([[1, 4, 5, 0, 0, 0, 0], [1, 6, 7, 8, 0, 0, 0]]),
                np.array([1, 0]), epochs=1, batch_size=2, verbose=0)
-    return models.TrainedModel(model, vocab, maxlen=7, meta={"mode": mode})
+    return imdb.TrainedModel(model, vocab, maxlen=7, meta={"mode": mode})
 
 
 def test_a_bundle_saved_without_optimizer_state_is_smaller_and_the_same(tmp_path):
@@ -267,9 +267,9 @@ def test_a_bundle_saved_without_optimizer_state_is_smaller_and_the_same(tmp_path
     with_state = trained.save(tmp_path / "with") / "model.keras"
     slim = trained.save(tmp_path / "slim", optimizer=False) / "model.keras"
     assert slim.stat().st_size < with_state.stat().st_size
-    again = models.TrainedModel.load(slim.parent)
+    again = imdb.TrainedModel.load(slim.parent)
     assert getattr(again.model, "optimizer", None) is None  # no optimizer kept
-    assert int(models.TrainedModel.load(with_state.parent).model.optimizer.iterations) == 1
+    assert int(imdb.TrainedModel.load(with_state.parent).model.optimizer.iterations) == 1
     import h5py
     with zipfile.ZipFile(slim) as z, h5py.File(io.BytesIO(z.read("model.weights.h5"))) as h5:
         assert "optimizer" not in h5 or not list(h5["optimizer"].get("vars", {}))
@@ -281,30 +281,31 @@ def test_a_bundle_saved_without_optimizer_state_is_smaller_and_the_same(tmp_path
 def test_explorer_model_prefers_a_full_run_and_never_a_fast_one(tmp_path, monkeypatch):
     monkeypatch.setenv("GRU_EDU_ARTIFACTS", str(tmp_path / "artifacts"))
     shipped = tmp_path / "shipped" / "imdb_gru"
-    monkeypatch.setattr(models, "shipped_model_dir", lambda kind="gru": shipped)
+    from gru_edu.imdb import bundle
+
+    monkeypatch.setattr(bundle, "shipped_model_dir", lambda kind="gru": shipped)
     _tiny_bundle("shipped-full").save(shipped, optimizer=False)
 
-    trained, origin = models.load_explorer_model()  # nothing trained here yet
+    trained, origin = imdb.load_explorer_model()  # nothing trained here yet
     assert trained.meta["mode"] == "shipped-full" and "shipped with gru-edu" in origin
 
-    _tiny_bundle("fast (CI setting, GRU_EDU_FAST=1)").save(models.default_model_dir())
-    trained, origin = models.load_explorer_model()
+    _tiny_bundle("fast (CI setting, GRU_EDU_FAST=1)").save(imdb.default_model_dir())
+    trained, origin = imdb.load_explorer_model()
     assert trained.meta["mode"] == "shipped-full"
     assert "fast (CI setting" in origin  # says why the local model was passed over
 
-    _tiny_bundle("full").save(models.default_model_dir())
-    trained, origin = models.load_explorer_model()
+    _tiny_bundle("full").save(imdb.default_model_dir())
+    trained, origin = imdb.load_explorer_model()
     assert trained.meta["mode"] == "full" and "your model" in origin
 
 
 def test_the_shipped_model_works_and_says_how_it_was_made(imdb_archive):
     """The bundle in gru_edu/shipped: the default recipe, full setting, no
     optimizer state, and it classifies test reviews it never saw."""
-    from gru_edu.data import load_imdb
-    from gru_edu.training import TrainSettings
+    from gru_edu.imdb import TrainSettings, load_imdb
 
-    path = models.shipped_model_dir("gru")
-    trained = models.TrainedModel.load(path)
+    path = imdb.shipped_model_dir("gru")
+    trained = imdb.TrainedModel.load(path)
     meta = trained.meta
     assert meta["mode"] == "full" and "--ship" in meta["made_by"]
     recipe = {k: v for k, v in meta["settings"].items() if k != "seed"}
@@ -317,3 +318,23 @@ def test_the_shipped_model_works_and_says_how_it_was_made(imdb_archive):
                                archive=imdb_archive, progress=False)
     p = trained.model.predict(x[:500], batch_size=250, verbose=0).reshape(-1)
     assert np.mean((p > 0.5) == y[:500]) > 0.85
+
+
+@pytest.mark.parametrize("padding", ["post", "pre"])
+@pytest.mark.parametrize("truncating", ["pre", "post"])
+def test_encode_review_is_encode_with_the_words_and_the_review_steps(padding, truncating):
+    trained = imdb.TrainedModel(None, tiny_vocab(), maxlen=5, padding=padding,
+                                truncating=truncating)
+    for text in ["good movie", "the good movie was not bad at all"]:
+        enc = trained.encode_review(text)
+        np.testing.assert_array_equal(enc.ids, trained.encode(text)[0])
+        n_ids = len(trained.vocab.encode(text))
+        assert enc.dropped == max(0, n_ids - 5)
+        steps = enc.review.stop - enc.review.start
+        assert steps == min(n_ids, 5) and (enc.ids[enc.review] != 0).all()
+        assert (np.delete(enc.ids, np.r_[enc.review]) == 0).all()
+        words = ["<start>"] + text.split()
+        kept = words[-5:] if truncating == "pre" else words[:5]
+        assert enc.typed[enc.review] == kept
+        assert all(w == "" for i, w in enumerate(enc.typed)
+                   if not enc.review.start <= i < enc.review.stop)

@@ -24,8 +24,7 @@ from matplotlib import image as mpimg  # noqa: E402
 from gru_edu import gates  # noqa: E402
 from gru_edu.explorers import gate_explorer as ge  # noqa: E402
 from gru_edu.explorers import gate_reviews, unit_words  # noqa: E402
-from gru_edu.data import Vocabulary  # noqa: E402
-from gru_edu.models import TrainedModel  # noqa: E402
+from gru_edu.imdb import TrainedModel, Vocabulary  # noqa: E402
 
 WORDS = ("the film was good bad not but great awful plot fun boring acting "
          "story a very").split()

@@ -126,7 +126,7 @@ def update_cell_step(artists: Mapping[str, Any],
 class CellExplorer(Explorer):
     """One GRU step with sliders; see :func:`cell_explorer`."""
 
-    GATES = (("z", "update gate z"), ("r", "reset gate r"),
+    GATE_LABELS = (("z", "update gate z"), ("r", "reset gate r"),
              ("h", "candidate h̃"))
 
     def __init__(self, units: int = 2, reset_after: bool = False,
@@ -148,7 +148,7 @@ class CellExplorer(Explorer):
         defaults = {"w_z": -1.0, "u_z": 0.5, "b_z": 1.0,
                     "w_r": 1.0, "u_r": 0.5, "b_r": 0.0,
                     "w_h": 1.5, "u_h": 1.0, "b_h": 0.0}
-        for g, _ in self.GATES:
+        for g, _ in self.GATE_LABELS:
             for kind, what in (("w", "W"), ("u", "U"), ("b", "b")):
                 name = f"{kind}_{g}"
                 c[name] = _slider(defaults[name], -4.0, 4.0, f"${what}_{g}$",
@@ -163,7 +163,7 @@ class CellExplorer(Explorer):
             return W.VBox([W.HTML(f"<b>{header}</b>")] + [c[n] for n in names])
 
         cols = [column("inputs", ["x"] + [f"h_prev_{u}" for u in range(units)])]
-        for g, header in self.GATES:
+        for g, header in self.GATE_LABELS:
             names = [f"w_{g}", f"u_{g}", f"b_{g}"]
             if g == "h" and reset_after:
                 names.append("rb_h")
@@ -184,10 +184,10 @@ class CellExplorer(Explorer):
         v = self.values()
         n = self.units
         ones, eye = np.ones(n), np.eye(n)
-        kernel = np.concatenate([v[f"w_{g}"] * ones for g, _ in self.GATES])
-        recurrent = np.concatenate([v[f"u_{g}"] * eye for g, _ in self.GATES],
+        kernel = np.concatenate([v[f"w_{g}"] * ones for g, _ in self.GATE_LABELS])
+        recurrent = np.concatenate([v[f"u_{g}"] * eye for g, _ in self.GATE_LABELS],
                                    axis=1)
-        bias = np.concatenate([v[f"b_{g}"] * ones for g, _ in self.GATES])
+        bias = np.concatenate([v[f"b_{g}"] * ones for g, _ in self.GATE_LABELS])
         if self.reset_after:
             rec_bias = np.concatenate([np.zeros(2 * n), v["rb_h"] * ones])
             bias = np.stack([bias, rec_bias])

@@ -11,9 +11,12 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from ..imdb.bundle import TrainedModel
 
 
 #: What the gate explorer's sort menu offers: label -> key.
@@ -95,11 +98,11 @@ class ReviewTrace:
         return len(self.words)
 
 
-def trace_review(trained: Any, *, ids: np.ndarray | None = None,
+def trace_review(trained: TrainedModel, *, ids: np.ndarray | None = None,
                  text: str | None = None, key: tuple = ()) -> ReviewTrace:
     """Trace one review given as model input ``ids`` or typed ``text``.
 
-    ``ids`` (one padded row of word ids, as :func:`gru_edu.data.load_imdb`
+    ``ids`` (one padded row of word ids, as :func:`gru_edu.imdb.load_imdb`
     returns) go to :func:`gru_edu.gates.trace` as they are; ``text`` goes
     through :func:`gru_edu.gates.trace_text` (encoded, truncated and padded
     as the training reviews were; a truncation is reported in ``note``).

@@ -10,11 +10,14 @@ from __future__ import annotations
 import hashlib
 import weakref
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as W
 import numpy as np
 from matplotlib.figure import Figure
+
+if TYPE_CHECKING:
+    from ..imdb.bundle import TrainedModel
 
 from .base import GATE_COLOURS, Explorer, _canvas_png, new_figure
 
@@ -81,7 +84,7 @@ def update_unit_words(artists: Mapping[str, Any],
 _STATS_CACHE: "weakref.WeakKeyDictionary[Any, dict]" = weakref.WeakKeyDictionary()
 
 
-def cached_gate_statistics(trained: Any, x: np.ndarray, top_k: int = 10,
+def cached_gate_statistics(trained: TrainedModel, x: np.ndarray, top_k: int = 10,
                            batch_size: int = 64,
                            progress: bool = False) -> list[Any]:
     """:func:`gru_edu.gates.gate_statistics`, computed once per model and data."""
@@ -110,7 +113,7 @@ class UnitWordsExplorer(Explorer):
 
     dpi = 72
 
-    def __init__(self, trained: Any, x: np.ndarray, top_k: int = 10,
+    def __init__(self, trained: TrainedModel, x: np.ndarray, top_k: int = 10,
                  min_count: int = 10, stats: list[Any] | None = None,
                  batch_size: int = 64, progress: bool = False) -> None:
         super().__init__()
@@ -202,7 +205,7 @@ class UnitWordsExplorer(Explorer):
                 f"rank={s.get('rank')!r})")
 
 
-def unit_words_explorer(trained: Any, x: np.ndarray, top_k: int = 10,
+def unit_words_explorer(trained: TrainedModel, x: np.ndarray, top_k: int = 10,
                         min_count: int = 10, stats: list[Any] | None = None,
                         batch_size: int = 64,
                         progress: bool = False) -> UnitWordsExplorer:

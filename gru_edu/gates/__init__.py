@@ -37,7 +37,8 @@ from .readout import (
     sentiment_so_far,
     unit_sentiment_correlation,
 )
-from .replay import GATES, OOV, PAD, START, TOLERANCE, GateTrace, trace
+from ..imdb.vocab import OOV, PAD, START
+from .replay import GATES, TOLERANCE, GateTrace, trace
 from .stats import GateStats, gate_statistics
 from .text import TextTrace, trace_text
 

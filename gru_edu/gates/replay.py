@@ -27,9 +27,7 @@ from .keras_plumbing import _Entry, _keras_model, _Plan, _plan
 #: for trained or Keras-initialised weights: see tests/test_gates.py).
 TOLERANCE = 1e-5
 
-#: Reserved word ids (the Keras IMDB convention, as in :mod:`gru_edu.data`).
-PAD, START, OOV = 0, 1, 2
-
+#: The arrays a :class:`GateTrace` holds, one per GRU quantity.
 GATES = ("z", "r", "h_tilde", "h")
 
 
@@ -112,9 +110,8 @@ def _one_blas_thread() -> Iterator[None]:
 
     The replay's products are small (one review: 300 rows of ``units``
     values) and run right after Keras's own threaded pass; on a busy machine
-    OpenBLAS's threads wait for each other (measured with the earlier
-    step-by-step replay: 30x slower on 2 shared cores). ``threadpoolctl``
-    is optional; without it nothing changes.
+    OpenBLAS's threads then spend more time waiting for each other than
+    computing. ``threadpoolctl`` is optional; without it nothing changes.
     """
     global _BLAS
     if _BLAS is None:

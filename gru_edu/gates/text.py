@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
 from .errors import EmptyReviewError, TruncationWarning, UnknownWordsError
 from .keras_plumbing import _keras_model
-from .replay import OOV, PAD, START, TOLERANCE, GateTrace, _trace
+from ..imdb.vocab import OOV, PAD, START
+from .replay import TOLERANCE, GateTrace, _trace
+
+if TYPE_CHECKING:
+    from ..imdb.bundle import TrainedModel
 
 
 @dataclass(repr=False)
@@ -77,15 +81,11 @@ def _decode_each(vocab: Any, ids: Sequence[int]) -> list[str]:
     return ["<pad>" if i == PAD else next(it) for i in ids]
 
 
-def trace_text(trained: Any, text: str, *, tolerance: float = TOLERANCE) -> TextTrace:
+def trace_text(trained: TrainedModel, text: str, *, tolerance: float = TOLERANCE) -> TextTrace:
     """Trace the gates while the model reads a typed review.
 
-    ``trained`` has ``.model``, ``.vocab`` (``encode(text)`` → ids with the
-    start marker 1 and unknown words as 2; ``decode(ids)`` → words),
-    ``.maxlen`` and ``.padding`` (``"post"``/``"pre"``) — a
-    :class:`gru_edu.models.TrainedModel`. The review is encoded, truncated
-    (``trained.truncating``, default ``"pre"`` as ``pad_sequences``) and padded
-    to ``maxlen`` exactly as the training reviews were.
+    The review is encoded, truncated and padded by
+    :meth:`TrainedModel.encode_review`, exactly as the training reviews were.
 
     A review longer than ``maxlen`` is truncated with a
     :class:`TruncationWarning`, and the result says so (``.truncated``,
@@ -96,9 +96,6 @@ def trace_text(trained: Any, text: str, *, tolerance: float = TOLERANCE) -> Text
         raise TypeError(f"text must be a string, got {type(text).__name__}")
     model = _keras_model(trained)
     vocab = trained.vocab
-    maxlen = int(trained.maxlen)
-    padding = getattr(trained, "padding", "post")
-    truncating = getattr(trained, "truncating", "pre")
     ids = [int(i) for i in vocab.encode(text)]
     words_only = [i for i in ids if i not in (PAD, START)]
     if not text.strip() or not words_only:
@@ -107,37 +104,23 @@ def trace_text(trained: Any, text: str, *, tolerance: float = TOLERANCE) -> Text
             "Type a sentence, e.g. 'a wonderful film with a moving story'."
         )
     if all(i == OOV for i in words_only):
-        size = len(vocab) if hasattr(vocab, "__len__") else "its"
         raise UnknownWordsError(
             f"none of the {len(words_only)} word(s) of this review is in the "
-            f"model's vocabulary ({size} words), so the model would read only "
-            "the unknown-word marker <unk>. Try common English words."
+            f"model's vocabulary ({len(vocab)} words), so the model would read "
+            "only the unknown-word marker <unk>. Try common English words."
         )
-    typed: list[str] = []
-    if hasattr(vocab, "tokenize"):
-        tokens = list(vocab.tokenize(text))
-        if len(tokens) == len(ids) - 1:
-            typed = ["<start>"] + tokens
-    if not typed:
-        typed = _decode_each(vocab, ids)
-
-    truncated, note = len(ids) > maxlen, ""
-    if truncated:
-        dropped = len(ids) - maxlen
-        keep = slice(dropped, None) if truncating == "pre" else slice(0, maxlen)
-        where = "first" if truncating == "pre" else "last"
+    encoded = trained.encode_review(text)
+    note = ""
+    if encoded.dropped:
+        where = "first" if trained.truncating == "pre" else "last"
         note = (
             f"the review has {len(ids)} tokens (start marker included) but the "
-            f"model reads at most {maxlen}: the {where} {dropped} were dropped "
-            f"(truncating={truncating!r}, as for the training reviews)"
+            f"model reads at most {trained.maxlen}: the {where} {encoded.dropped} "
+            f"were dropped (truncating={trained.truncating!r}, as for the "
+            "training reviews)"
         )
         warnings.warn(note, TruncationWarning, stacklevel=2)
-        ids, typed = ids[keep], typed[keep]
-    pad = maxlen - len(ids)
-    start = pad if padding == "pre" else 0
-    padded = [PAD] * pad + ids if padding == "pre" else ids + [PAD] * pad
-    typed = [""] * pad + typed if padding == "pre" else typed + [""] * pad
-    arr = np.asarray(padded, dtype=np.int64)
+    arr = encoded.ids.astype(np.int64)
     traces, outputs = _trace(model, arr[None], tolerance)
     pred = np.asarray(outputs[0])[0] if outputs else None
     if pred is not None and pred.size == 1:
@@ -145,11 +128,11 @@ def trace_text(trained: Any, text: str, *, tolerance: float = TOLERANCE) -> Text
     return TextTrace(
         text=text,
         ids=arr,
-        words=_decode_each(vocab, padded),
-        typed=typed,
+        words=_decode_each(vocab, arr),
+        typed=encoded.typed,
         traces=traces,
-        review=slice(start, start + len(ids)),
+        review=encoded.review,
         prediction=pred,
-        truncated=truncated,
+        truncated=bool(encoded.dropped),
         note=note,
     )

@@ -18,7 +18,7 @@ import numpy as np
 from .. import cell
 from ..cell import GRUParams
 from ..gradcheck import numerical_gradient, relative_error
-from .feedback import GATE_NAMES, GATES, Feedback, _indent
+from .feedback import GATE_NAMES, KERAS_BLOCKS, Feedback, _indent
 from .limits import TimeLimitExceeded, _safe_call
 
 
@@ -101,7 +101,7 @@ def _permute(order: tuple[str, str, str]) -> Callable[[GRUParams], GRUParams]:
 
         def perm(a: np.ndarray) -> np.ndarray:
             b = _blocks(a, n)
-            return np.concatenate([b[order.index(g)] for g in GATES], axis=-1)
+            return np.concatenate([b[order.index(g)] for g in KERAS_BLOCKS], axis=-1)
 
         return _with(p, perm(p.kernel), perm(p.recurrent_kernel), perm(p.bias))
 
@@ -140,7 +140,7 @@ def _drop_bias(which: str) -> Callable[[GRUParams], GRUParams | None]:
                 return None
             b[1, 2 * n:] = 0
         else:  # one gate, every row
-            i = GATES.index(which)
+            i = KERAS_BLOCKS.index(which)
             b[..., i * n:(i + 1) * n] = 0
         return _with(p, bias=b)
 
@@ -205,8 +205,8 @@ def _order_title(order: tuple[str, ...]) -> Callable[[GRUParams], str]:
 
 def _hypotheses() -> list[_Hypothesis]:
     hyps = [_Hypothesis("gate_order", _permute(("r", "z", "h")))]
-    for order in itertools.permutations(GATES):
-        if order not in (GATES, ("r", "z", "h")):
+    for order in itertools.permutations(KERAS_BLOCKS):
+        if order not in (KERAS_BLOCKS, ("r", "z", "h")):
             hyps.append(_Hypothesis("gate_order", _permute(order), _order_title(order)))
     hyps += [
         _Hypothesis("transposed_kernel", _transpose_recurrent_blocks,
@@ -296,7 +296,7 @@ def _add_hypotheses(fb: Feedback, matches: list[tuple[_Hypothesis, ...]], probe:
 def _zero_blocks(a: np.ndarray, n: int, gates: str) -> np.ndarray:
     a = a.copy()
     for g in gates:
-        i = GATES.index(g)
+        i = KERAS_BLOCKS.index(g)
         a[..., i * n:(i + 1) * n] = 0
     return a
 
@@ -465,7 +465,7 @@ def _block_table(student: dict[str, np.ndarray], ref: dict[str, np.ndarray],
             rows = [(" input row", s[0], r[0]), (" recurrent row", s[1], r[1])]
         for label, ss, rr in rows:
             cells = []
-            for g, sb, rb in zip(GATES, _blocks(ss, n), _blocks(rr, n)):
+            for g, sb, rb in zip(KERAS_BLOCKS, _blocks(ss, n), _blocks(rr, n)):
                 e = relative_error(sb, rb)
                 ok = e <= tol
                 cells.append(f"{'✓' if ok else '✗'} {g} {e:.1e}")

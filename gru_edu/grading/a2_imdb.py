@@ -43,7 +43,7 @@ class ImdbRules:
     partial_accuracy: float = 0.79
     maxlen: int = 300
     train_size: int | None = None  # None: the whole training part (22,500 reviews)
-    val_size: int = 2500  # carved from the training reviews (gru_edu.splits)
+    val_size: int = 2500  # carved from the training reviews (gru_edu.imdb.splits)
     test_size: int | None = None  # None: all 25,000 test reviews
     fast: bool = False
 
@@ -71,7 +71,7 @@ def imdb_rules() -> ImdbRules:
     from ..config import fast_mode
 
     if fast_mode():
-        from ..training import FAST_TRAIN_SIZE, FAST_VAL_SIZE
+        from ..imdb.training import FAST_TRAIN_SIZE, FAST_VAL_SIZE
 
         return ImdbRules(max_epochs=2, accuracy=0.60, partial_accuracy=0.55,
                          train_size=FAST_TRAIN_SIZE, val_size=FAST_VAL_SIZE,
@@ -129,7 +129,7 @@ def check_imdb_model(model_or_builder: Any, rules: ImdbRules | None = None,
     shape = tuple(model.inputs[0].shape)
     if len(shape) == 3 and shape[-1] == 1:
         fb.add("ids_as_numbers", f"The input shape is {shape}: one number per step,"
-               " as in the tutorial's seed model.")
+               " as in the tutorial's model.")
     elif len(shape) != 2 or shape[1] != rules.maxlen:
         fb.add("input_shape", f"The input shape is {shape}; expected (None, {rules.maxlen}).")
     layers = _keras_layers(model)
@@ -177,10 +177,10 @@ def _imdb_slice(num_words: int, rules: ImdbRules, split: str, size: int | None
                 ) -> tuple[np.ndarray, np.ndarray]:
     """Reviews of the A2 notebook's parts, encoded as the student's model saw them.
 
-    The same :func:`gru_edu.splits.load_splits` call as the notebook's, so
+    The same :func:`gru_edu.imdb.load_splits` call as the notebook's, so
     the vocabulary (ranked on the training part) gives the same ids.
     """
-    from ..splits import load_splits
+    from ..imdb.splits import load_splits
 
     parts = load_splits(num_words=num_words, maxlen=rules.maxlen, val_size=rules.val_size,
                         train_size=rules.train_size, test_size=rules.test_size,

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import keras
+
+    from ..imdb.bundle import TrainedModel
 
 from . import guard
 from .a1_probes import _as_array, _close
@@ -34,7 +39,7 @@ __all__ = [
 
 
 def _cue_mask(ids: np.ndarray, cue_ids: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
-    from ..data import START
+    from ..imdb.vocab import START
 
     words = ids > START
     cue = words & np.isin(ids, np.asarray(list(cue_ids), dtype=ids.dtype))
@@ -105,7 +110,7 @@ def _gate_probe(seed: int = 0) -> tuple[np.ndarray, np.ndarray, list[int]]:
 def check_gate_reaction(gate_reaction: Any, seed: int = 0,
                         seconds: float | None = DEFAULT_SECONDS) -> Feedback:
     """Check ``gate_reaction(z, ids, cue_ids) -> (units,)`` on arrays with a known answer."""
-    from ..data import START
+    from ..imdb.vocab import START
 
     fb = Feedback("gate_reaction")
     if not _check_defined(fb, gate_reaction, "gate_reaction", 3,
@@ -329,7 +334,7 @@ class _NotOwn(Exception):
 _Z_CACHE: dict[tuple, np.ndarray] = {}
 
 
-def trace_z(trained: Any, ids: np.ndarray, batch_size: int = 100) -> np.ndarray:
+def trace_z(trained: TrainedModel | keras.Model, ids: np.ndarray, batch_size: int = 100) -> np.ndarray:
     """Update gate ``z`` of the first GRU layer for every review, ``(n, time, units)``.
 
     :func:`gru_edu.gates.trace` in batches (each checked against Keras),
@@ -350,7 +355,7 @@ def trace_z(trained: Any, ids: np.ndarray, batch_size: int = 100) -> np.ndarray:
 
 
 @forbids(lambda: _a3_forbidden())
-def check_gate_findings(trained: Any, ids_all: np.ndarray, cue_sets: dict[str, Any],
+def check_gate_findings(trained: TrainedModel, ids_all: np.ndarray, cue_sets: dict[str, Any],
                         answers: dict[str, Any], functions: dict[str, Any] | None = None
                         ) -> Feedback:
     """The learner's quantities on the model against the ones recomputed from it.

@@ -11,14 +11,16 @@ from dataclasses import dataclass, field
 
 
 __all__ = [
-    "GATES",
+    "KERAS_BLOCKS",
     "GATE_NAMES",
     "MISTAKES",
     "Finding",
     "Feedback",
 ]
 
-GATES = ("z", "r", "h")
+#: The order of the three weight blocks in a Keras GRU kernel, bias and
+#: recurrent kernel: update gate, reset gate, candidate.
+KERAS_BLOCKS = ("z", "r", "h")
 GATE_NAMES = {"z": "update gate z", "r": "reset gate r", "h": "candidate h̃"}
 
 # --------------------------------------------------------------------------

@@ -168,14 +168,14 @@ NOTEBOOK_01 = NotebookSpec(
 def _trained_and_reviews() -> tuple[Any, np.ndarray]:
     """The model notebook 04 shows and the test reviews it offers.
 
-    :func:`gru_edu.models.load_explorer_model`, as notebook 04 calls it, under
+    :func:`gru_edu.imdb.load_explorer_model`, as notebook 04 calls it, under
     the same ``GRU_EDU_ARTIFACTS`` as the kernels (they inherit the test
     run's environment). Loaded afresh on every call.
     """
     from gru_edu import data, models
 
-    trained, _ = models.load_explorer_model("gru")
-    (_, _), (x_test, _) = data.load_imdb(
+    trained, _ = imdb.load_explorer_model("gru")
+    (_, _), (x_test, _) = imdb.load_imdb(
         vocabulary=trained.vocab, maxlen=trained.maxlen,
         padding=trained.padding, progress=False)
     return trained, x_test
@@ -209,7 +209,7 @@ def gate_numbers(trained: Any, ids: np.ndarray, step: int,
     dense = [la for la in model.layers if isinstance(la, keras.layers.Dense)]
     x = emb.get_weights()[0].astype(np.float64)[ids][None]
     polarity = [la for la in model.layers if hasattr(la, "table")]
-    if polarity:  # models.AppendPolarity: one fixed number per word, appended
+    if polarity:  # imdb.AppendPolarity: one fixed number per word, appended
         table = np.asarray(polarity[0].table, dtype=np.float64)
         x = np.concatenate([x, table[ids][None, :, None]], axis=-1)
     params = GRUParams.from_keras(gru).astype(np.float64)

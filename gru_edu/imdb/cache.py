@@ -1,0 +1,210 @@
+"""The tokenized IMDB reviews cached on disk, so later loads take a second.
+
+The first load reads the archive (15-40 s on two busy cores, with progress
+bars), tokenizes every review, ranks the training words and writes two plain
+``.npz`` files (no pickle; the word list is JSON text inside): the token ids
+and the raw texts. They live under ``gru_edu.config.artifacts_dir() / "cache"``,
+are keyed on the archive's size and modification time and on the tokenizer
+version, and are written to a temporary name then renamed, so an interrupted
+build never leaves a half-written cache.
+"""
+
+from __future__ import annotations
+
+import array
+import hashlib
+import json
+import os
+import warnings
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from gru_edu import config
+from gru_edu.config import atomic_write
+
+from .archive import (
+    ARCHIVE_ENV,
+    LABELS,
+    SPLITS,
+    ArchiveError,
+    _check_counts,
+    _EXPECTED,
+    _folder_counts,
+    _locate,
+    _progress_bar,
+    _read_archive,
+    _where,
+)
+from .vocab import INDEX_FROM, OOV, TOKENIZER_VERSION, tokenize
+
+__all__ = ["default_cache_dir"]
+
+_CACHE_FORMAT = 1
+
+def default_cache_dir() -> Path:
+    """``gru_edu.config.artifacts_dir() / "cache"`` (``GRU_EDU_ARTIFACTS``)."""
+    return config.artifacts_dir() / "cache"
+
+
+def _cache_key(path: Path) -> str:
+    st = path.stat()
+    ident = f"{st.st_size}:{st.st_mtime_ns}:tok{TOKENIZER_VERSION}:fmt{_CACHE_FORMAT}"
+    return hashlib.sha1(ident.encode()).hexdigest()[:16]
+
+
+def _json_array(obj: Any) -> np.ndarray:
+    return np.frombuffer(json.dumps(obj, ensure_ascii=False).encode("utf-8"), np.uint8)
+
+
+def _from_json_array(arr: np.ndarray) -> Any:
+    return json.loads(arr.tobytes().decode("utf-8"))
+
+
+@dataclass
+class _Cache:
+    """The two cache files of one archive: token ids and raw texts."""
+
+    tokens: Path
+    texts: Path
+    key: str
+
+
+def _cache_files(path: Path, cache_dir: str | os.PathLike | None) -> _Cache:
+    folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    key = _cache_key(path)
+    return _Cache(folder / f"imdb-{key}-tokens.npz", folder / f"imdb-{key}-texts.npz", key)
+
+
+def _open_cache(file: Path, key: str, names: Sequence[str]) -> dict[str, Any] | None:
+    """``meta`` and the arrays ``names`` of a cache file; None if missing/unusable.
+
+    Only the named arrays are read (an ``.npz`` is a zip of ``.npy`` files).
+    """
+    if not file.is_file():
+        return None
+    try:
+        with np.load(file, allow_pickle=False) as npz:
+            meta = _from_json_array(npz["meta"])
+            if meta.get("key") != key:
+                return None
+            data = {name: npz[name] for name in names}
+        data["meta"] = meta
+        return data
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+        warnings.warn(f"ignoring unreadable cache {file} ({exc}); rebuilding", stacklevel=3)
+        return None
+
+
+def _build_cache(
+    path: Path,
+    cache: _Cache,
+    tried: list[str],
+    reviews_per_folder: int | None,
+    progress: bool,
+) -> None:
+    """Read and tokenize the archive, then write both cache files."""
+    try:
+        reviews = _read_archive(path, progress)
+        counts = _folder_counts(reviews)
+        _check_counts(counts, reviews_per_folder)
+    except ArchiveError as exc:
+        raise ArchiveError(
+            f"{exc}.\nExpected {_EXPECTED}.\n{_where(tried)}\n"
+            f"Replace {path} with the official archive, or point {ARCHIVE_ENV} "
+            "at a good copy. No cache was written."
+        ) from exc.__cause__
+
+    for items in reviews.values():
+        items.sort(key=lambda r: r[:3])  # canonical order: label, id, rating
+
+    # Tokenize with temporary ids (order of first appearance) ...
+    index: dict[str, int] = {}
+    flat: dict[str, np.ndarray] = {}
+    offsets: dict[str, np.ndarray] = {}
+    bar = _progress_bar(sum(counts.values()), "tokenizing", "review", progress)
+    for split in SPLITS:
+        ids = array.array("i")  # 4 bytes a token, not a Python int object
+        ends = [0]
+        for *_, text in reviews[split]:
+            ids.extend([index.setdefault(w, len(index)) for w in tokenize(text)])
+            ends.append(len(ids))
+            if bar is not None:
+                bar.update(1)
+        flat[split] = np.frombuffer(ids, dtype=np.int32)
+        offsets[split] = np.asarray(ends, dtype=np.int64)
+    if bar is not None:
+        bar.close()
+
+    # ... then rank the training words: most frequent first, ties by word.
+    words_tmp = list(index)
+    train_counts = np.bincount(flat["train"], minlength=len(words_tmp))
+    seen = np.flatnonzero(train_counts)
+    ranked = sorted(seen.tolist(), key=lambda i: (-train_counts[i], words_tmp[i]))
+    final = np.full(len(words_tmp), OOV, dtype=np.int32)  # unseen in train -> OOV
+    final[ranked] = np.arange(len(ranked), dtype=np.int32) + INDEX_FROM + 1
+    words = [words_tmp[i] for i in ranked]
+    meta = {
+        "key": cache.key,
+        "archive": str(path),
+        "tokenizer_version": TOKENIZER_VERSION,
+        "format": _CACHE_FORMAT,
+        "counts": counts,
+    }
+
+    tokens: dict[str, np.ndarray] = {
+        "meta": _json_array(meta),
+        "words": _json_array(words),
+        "word_counts": train_counts[ranked].astype(np.int64),
+    }
+    texts: dict[str, np.ndarray] = {"meta": _json_array(meta)}
+    for split in SPLITS:
+        items = reviews[split]
+        labels = np.array([r[0] for r in items], dtype=np.int32)
+        tokens[f"{split}_tokens"] = final[flat[split]]
+        tokens[f"{split}_offsets"] = offsets[split]
+        tokens[f"{split}_labels"] = labels
+        encoded = [r[3].encode("utf-8") for r in items]
+        texts[f"{split}_bytes"] = np.frombuffer(b"".join(encoded), np.uint8)
+        sizes = np.array([len(b) for b in encoded], dtype=np.int64)
+        texts[f"{split}_offsets"] = np.concatenate([[0], np.cumsum(sizes)])
+        texts[f"{split}_labels"] = labels
+        texts[f"{split}_ids"] = np.array([r[1] for r in items], dtype=np.int32)
+        texts[f"{split}_ratings"] = np.array([r[2] for r in items], dtype=np.int32)
+    atomic_write(cache.texts, lambda f: np.savez_compressed(f, **texts))
+    atomic_write(cache.tokens, lambda f: np.savez(f, **tokens))
+
+
+def _load_cached(
+    which: str,
+    names: Sequence[str],
+    archive: str | os.PathLike | None,
+    cache_dir: str | os.PathLike | None,
+    reviews_per_folder: int | None,
+    progress: bool,
+    download: bool,
+) -> dict[str, Any]:
+    """Arrays ``names`` of the ``"tokens"`` or ``"texts"`` cache, built if needed."""
+    path, tried = _locate(archive, download)
+    cache = _cache_files(path, cache_dir)
+    file = getattr(cache, which)
+    data = _open_cache(file, cache.key, names)
+    if data is None:
+        _build_cache(path, cache, tried, reviews_per_folder, progress)
+        data = _open_cache(file, cache.key, names)
+        if data is None:  # pragma: no cover - only if the disk lies
+            raise OSError(f"cache {file} unreadable right after writing it")
+    try:
+        _check_counts(data["meta"]["counts"], reviews_per_folder)
+    except ArchiveError as exc:
+        raise ArchiveError(f"{exc}.\nExpected {_EXPECTED}.\n{_where(tried)}") from None
+    return data
+
+
+def _split_sizes(meta: dict[str, Any]) -> tuple[int, int]:
+    counts = meta["counts"]
+    return tuple(sum(counts[f"{s}/{name}"] for name in LABELS) for s in SPLITS)
