@@ -279,8 +279,10 @@ def to_torch(params: GRUParams, layer: int = 0, prefix: str = "") -> dict[str, n
 
     Raises:
         ValueError: for ``reset_after=False``: PyTorch applies the reset gate
-            after the recurrent product, which is a different function; no
-            weights of ``nn.GRU`` compute Cho et al.'s candidate.
+            after the recurrent product, which is a different function; with
+            more than one unit no weights of ``nn.GRU`` compute Cho et al.'s
+            candidate (with one, ``(r h) U = r (h U)``: the notebook's
+            exercise).
     """
     if not isinstance(params, GRUParams):
         raise TypeError(f"params must be GRUParams, got {type(params).__name__}")
@@ -288,9 +290,9 @@ def to_torch(params: GRUParams, layer: int = 0, prefix: str = "") -> dict[str, n
         raise ValueError(
             "reset_after=False (Cho et al. 2014) has no PyTorch equivalent: "
             "torch.nn.GRU computes r * (h U_h + b'_h), the reset gate AFTER "
-            "the recurrent product (reset_after=True), and no choice of "
-            "weights turns one into the other. Train the Keras layer with "
-            "reset_after=True (the default) to port it."
+            "the recurrent product (reset_after=True); with more than one "
+            "unit no choice of weights turns one into the other. Train the "
+            "Keras layer with reset_after=True (the default) to port it."
         )
     w_ih = _keras_to_torch_blocks(params.kernel).T
     w_hh = _keras_to_torch_blocks(params.recurrent_kernel).T
@@ -344,7 +346,9 @@ def step_keras(x_t: np.ndarray, h_prev: np.ndarray, params: GRUParams) -> np.nda
 
 
 def step_torch(
-    x_t: np.ndarray, h_prev: np.ndarray, state_dict: Mapping[str, Any] | Sequence[Any],
+    x_t: np.ndarray,
+    h_prev: np.ndarray,
+    state_dict: Mapping[str, Any] | Sequence[Any],
     layer: int = 0,
 ) -> np.ndarray:
     """PyTorch ``nn.GRU`` (and cuDNN), one step, in PyTorch's own layout.
