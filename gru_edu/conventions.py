@@ -48,7 +48,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -146,9 +146,9 @@ def torch_arrays(
     if isinstance(src, Mapping):
         groups = _gru_keys(list(src.keys()), prefix)
         if len(groups) > 1:
-            names = ", ".join(repr(p) for p in sorted(groups))
+            prefixes = ", ".join(repr(p) for p in sorted(groups))
             raise ValueError(
-                f"this state_dict holds several GRUs (key prefixes {names});"
+                f"this state_dict holds several GRUs (key prefixes {prefixes});"
                 " choose one with prefix=..."
             )
         (pre, matches), = groups.items()
@@ -182,22 +182,23 @@ def torch_arrays(
                 "arrays are one layer already (pass layer=0)"
             )
         try:
-            arrays = list(src)
+            given: list[Any] = list(cast(Sequence[Any], src))
         except TypeError:
             raise ValueError(
                 "expected a state_dict (a mapping of names to arrays), a path "
                 "to an .npz file, or the four arrays weight_ih, weight_hh, "
                 f"bias_ih, bias_hh; got {type(src).__name__}"
             ) from None
-        if len(arrays) != 4:
+        if len(given) != 4:
             raise ValueError(
                 f"expected the four arrays weight_ih, weight_hh, bias_ih, "
-                f"bias_hh of one layer, got {len(arrays)}"
+                f"bias_hh of one layer, got {len(given)}"
             )
         names = [n.format(layer=0) for n in TORCH_NAMES]
-        arrays = [_as_array(a, n) for a, n in zip(arrays, names)]
+        arrays = [_as_array(a, n) for a, n in zip(given, names)]
     _check_torch_shapes(names, arrays)
-    return tuple(arrays)  # type: ignore[return-value]
+    w_ih, w_hh, b_ih, b_hh = arrays
+    return w_ih, w_hh, b_ih, b_hh
 
 
 def _check_torch_shapes(names: Sequence[str], arrays: Sequence[np.ndarray]) -> None:
@@ -268,7 +269,9 @@ def from_torch(
     )
 
 
-def to_torch(params: GRUParams, layer: int = 0, prefix: str = "") -> dict[str, np.ndarray]:
+def to_torch(
+    params: GRUParams, layer: int = 0, prefix: str = ""
+) -> dict[str, np.ndarray]:
     """:class:`GRUParams` as a ``torch.nn.GRU`` state_dict of NumPy arrays.
 
     Keys ``{prefix}weight_ih_l{layer}`` ``(3n, in)``, ``weight_hh_l{layer}``
