@@ -8,7 +8,7 @@ rounding. The check against torch.nn.GRU itself is tests/test_conventions_torch.
 import numpy as np
 import pytest
 
-from gru_edu.cell import GRUParams, gru_replay
+from gru_edu.cell import GRUParams, gru_forward, gru_replay
 from gru_edu.conventions import (flip_update_gate, from_torch, run, step_chung,
                                  step_keras, step_torch, to_torch)
 
@@ -271,3 +271,27 @@ def test_not_numbers_or_not_params():
         to_torch(random_torch_state_dict(3, 2, seed=1))
     with pytest.raises(ValueError, match="state_dict"):
         from_torch(42)
+
+
+# ------------------------------------------------ the shipped PyTorch GRU
+
+
+def test_shipped_pytorch_gru_loads_and_answers_as_its_log_says():
+    # The state_dict notebook 02 ports: trained in PyTorch, saved as .npz.
+    import json
+    from importlib.resources import files
+
+    from gru_edu import segments
+
+    folder = files("gru_edu") / "shipped" / "torch_segments_gru"
+    meta = json.loads((folder / "meta.json").read_text())
+    with np.load(folder / "state_dict.npz") as f:
+        sd = dict(f)
+    assert {k: list(v.shape) for k, v in sd.items()} == meta["shapes"]
+    cell = from_torch(sd)  # finds the "gru." prefix, ignores the readout
+    assert (cell.input_dim, cell.units, cell.kernel.dtype) == (2, 1, np.float32)
+    x, y = segments.segment_sum_task(2000, meta["recipe"]["T"], seed=123)
+    h, _ = gru_forward(x.astype(np.float32), cell)
+    logits = h @ sd["readout.weight"].T + sd["readout.bias"]
+    accuracy = np.mean(logits.argmax(-1) == y)
+    assert abs(accuracy - meta["held_out_accuracy"]) < 2e-3
