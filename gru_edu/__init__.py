@@ -5,6 +5,8 @@ Modules, one per concern:
 * :mod:`gru_edu.cell`    – the NumPy GRU: ``gru_step`` (the equations),
   ``gru_replay``, ``gru_forward``, ``gru_backward``; Keras weight layout
 * :mod:`gru_edu.gradcheck` – central differences and the one relative error
+* :mod:`gru_edu.conventions` – Keras ↔ PyTorch/cuDNN converters, the
+  ``(1 − z)`` flip, each convention's equations as a NumPy reference
 * :mod:`gru_edu.memory`  – a long-memory task, a vanilla RNN, Adam (notebook 02)
 * :mod:`gru_edu.segments` – a task where the reset gate matters (notebook 02)
 * :mod:`gru_edu.imdb`    – IMDB sentiment, one module per stage: ``vocab``,

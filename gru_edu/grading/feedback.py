@@ -75,14 +75,17 @@ MISTAKES: dict[str, tuple[str, str]] = {
         "Keras stores the three gates side by side in the order [z | r | h]:"
         " with n units, columns 0..n-1 belong to the update gate z, n..2n-1"
         " to the reset gate r and 2n..3n-1 to the candidate h̃ (in kernel,"
-        " recurrent_kernel and bias alike).",
+        " recurrent_kernel and bias alike). [r, z, n] is PyTorch's and"
+        " cuDNN's order: notebook 02, section 11 puts the two side by side.",
     ),
     "transposed_kernel": (
         "transposed kernel",
         "The Keras kernel is (input_dim, 3*units) and the recurrent kernel"
         " (units, 3*units): compute x_t @ kernel and h_prev @ recurrent_kernel"
         " and cut the result into column blocks. PyTorch stores the transpose"
-        " (3*units, input_dim) and multiplies by W.T; Keras does not.",
+        " (3*units, input_dim) and multiplies by W.T; Keras does not."
+        " Notebook 02, section 11 converts between the two layouts"
+        " (gru_edu.conventions.to_torch / from_torch).",
     ),
     "swapped_kernels": (
         "kernel and recurrent_kernel swapped",
@@ -101,7 +104,9 @@ MISTAKES: dict[str, tuple[str, str]] = {
         "Keras, PyTorch and Cho et al. 2014 (eq. 7) keep the OLD state with"
         " weight z: h_t = z * h_prev + (1 - z) * h̃. You wrote"
         " h_t = (1 - z) * h_prev + z * h̃, as Chung et al. 2014 and many"
-        " tutorials do. Both are valid GRUs, but not with the same weights.",
+        " tutorials do. Both are valid GRUs, but not with the same weights:"
+        " negating the update gate's weights turns one into the other"
+        " (notebook 02, section 11).",
     ),
     "missing_bias": (
         "missing biases",
