@@ -463,7 +463,10 @@ def _check_counts(counts: dict[str, int], expected: int | None) -> None:
 
 
 def default_cache_dir() -> Path:
-    """``gru_edu.config.artifacts_dir() / "cache"`` (``GRU_EDU_ARTIFACTS``)."""
+    """``$GRU_EDU_CACHE`` if set (a hub image's read-only cache), else
+    ``gru_edu.config.artifacts_dir() / "cache"`` (``GRU_EDU_ARTIFACTS``)."""
+    if os.environ.get("GRU_EDU_CACHE"):
+        return Path(os.environ["GRU_EDU_CACHE"])
     return config.artifacts_dir() / "cache"
 
 
