@@ -41,6 +41,7 @@ from logbook import LOG_DIR, load_average, new_log, read_log, session, write_log
 from time_notebooks import NOTEBOOKS, ROOT, run_notebook, setting_env  # noqa: E402
 
 LOG = LOG_DIR / "kernel_resources.json"
+INLINE = "module://matplotlib_inline.backend_inline"
 MIB = 1024 * 1024
 
 
@@ -151,6 +152,8 @@ def main() -> None:
     log.setdefault("sessions", []).append(session())
     for setting in args.settings:
         env = setting_env(setting, tempfile.mkdtemp(prefix=f"gru-edu-res-{setting}-"))
+        # figures drawn as a student's kernel draws them (time_notebooks uses Agg)
+        env["MPLBACKEND"] = INLINE
         for name in chosen:
             print(f"=== {setting}: {name}", flush=True)
             load_before = load_average()

@@ -267,7 +267,10 @@ def render_collection(out_dir: str | os.PathLike, fast: bool = True,
     out = Path(out_dir)
     names = notebooks or LEARNERS_PATH
     root = config.repo_root() / "notebooks"
+    # the inline backend, whatever the caller's MPLBACKEND (tests set Agg,
+    # which would draw the figures and show none)
     env = {"GRU_EDU_FAST": "1" if fast else "0", "TF_CPP_MIN_LOG_LEVEL": "2",
+           "MPLBACKEND": "module://matplotlib_inline.backend_inline",
            "GRU_EDU_ARTIFACTS": tempfile.mkdtemp(prefix="gru-edu-render-")}
     pages = []
     for name in names:
