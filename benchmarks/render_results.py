@@ -359,6 +359,31 @@ def resources_section(log: dict[str, Any]) -> list[str]:
     return out + [""]
 
 
+def mirrored_section(log: dict[str, Any]) -> list[str]:
+    """One device against MirroredStrategy over two logical CPU devices."""
+    st = log["setup"]
+    out = ["## tf.distribute on a CPU (`bench_mirrored.py`)", ""]
+    out += _header(log, "bench_mirrored.json")
+    out += [f"The default recipe on {st['train_reviews']:,} training reviews, "
+            f"{st['epochs']} epochs, global batch {st['global_batch']}; validation accuracy "
+            f"on {st['val_reviews']} held-out reviews (test not looked at). Each run a fresh "
+            "process; one device and mirrored in turns.", "",
+            "| seed | strategy | replicas | batch per replica | validation | s/epoch | "
+            "first epoch |", "|---|---|---|---|---|---|---|"]
+    for r in log["runs"]:
+        out.append(f"| {r['seed']} | {r['strategy']} | {r['replicas']} | "
+                   f"{r['per_replica_batch_size']} | {r['val_accuracy']:.4f} | "
+                   f"{r['seconds_per_epoch']:.1f} | {r['seconds_first_epoch']:.1f} |")
+    if log.get("summary"):
+        out += ["", "| | seeds | validation mean (min – max) | median s/epoch |",
+                "|---|---|---|---|"]
+        for s in log["summary"].values():
+            out.append(f"| {s['strategy']}, {s['replicas']} replica(s) | {s['seeds']} | "
+                       f"{_pct(s['val_mean'], 2)} ({_pct(s['val_min'], 2)} – "
+                       f"{_pct(s['val_max'], 2)}) | {s['seconds_per_epoch']:.1f} |")
+    return out + [""]
+
+
 def _replace_block(current: str, start: str, end: str, lines: list[str]) -> str:
     if start not in current:
         return current
@@ -407,6 +432,7 @@ SECTIONS: list[tuple[str, Callable[[dict[str, Any]], list[str]], str]] = [
     ("bench_xla.json", xla_section, "python benchmarks/bench_xla.py"),
     ("notebook_times.json", notebooks_section, "python benchmarks/time_notebooks.py"),
     ("kernel_resources.json", resources_section, "python benchmarks/kernel_resources.py"),
+    ("bench_mirrored.json", mirrored_section, "python benchmarks/bench_mirrored.py"),
 ]
 
 

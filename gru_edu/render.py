@@ -22,7 +22,6 @@ The assignment masters are not rendered: they hold the solutions.
 from __future__ import annotations
 
 import argparse
-import base64
 import html
 import json
 import os
@@ -91,7 +90,8 @@ def _output_html(out: dict[str, Any]) -> str:
     if "text/plain" in data:
         return f"<pre>{html.escape(''.join(data['text/plain']))}</pre>"
     if out.get("output_type") == "error":
-        return f"<pre>{html.escape(out.get('ename', ''))}: {html.escape(out.get('evalue', ''))}</pre>"
+        error = f"{out.get('ename', '')}: {out.get('evalue', '')}"
+        return f"<pre>{html.escape(error)}</pre>"
     return ""
 
 
@@ -131,7 +131,8 @@ def _widget_html(models: dict[str, Any], model_id: str, depth: int = 0) -> str:
         if not data:
             return ""
         fmt = state.get("format", "png")
-        return (f'<img class="widget-static" alt="{html.escape(state.get("description", "") or "figure")}" '
+        alt = html.escape(state.get("description", "") or "figure")
+        return (f'<img class="widget-static" alt="{alt}" '
                 f'src="data:image/{fmt};base64,{data}">')
     if name == "OutputModel":
         return "".join(_output_html(o) for o in state.get("outputs", []))
@@ -176,13 +177,26 @@ def static_widgets(nb: Any) -> int:
     return replaced
 
 
+def _plain(markdown: str) -> str:
+    """Markdown reduced to plain text: links to their text, no emphasis or code marks."""
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", markdown)
+    return re.sub(r"\*\*|`", "", text)
+
+
 def _title_and_summary(nb: Any, fallback: str) -> tuple[str, str]:
+    """The first heading, and the first paragraph after it (up to ~300 characters)."""
     for cell in nb.cells:
-        if cell.cell_type == "markdown":
-            lines = [ln.strip() for ln in cell.source.splitlines() if ln.strip()]
-            title = next((ln.lstrip("# ") for ln in lines if ln.startswith("#")), fallback)
-            rest = [ln for ln in lines if not ln.startswith("#")]
-            return title, (rest[0] if rest else "")
+        if cell.cell_type != "markdown":
+            continue
+        paragraphs = [p.strip() for p in re.split(r"\n\s*\n", cell.source) if p.strip()]
+        heads = [p for p in paragraphs if p.startswith("#")]
+        title = _plain(heads[0].splitlines()[0].lstrip("# ")) if heads else fallback
+        body = next((p for p in paragraphs if not p.startswith(("#", "|", "-", "*", ">"))), "")
+        summary = " ".join(_plain(body).split())
+        if len(summary) > 300:
+            cut = summary.rfind(". ", 0, 300)
+            summary = summary[:cut + 1] if cut > 80 else summary[:297] + "…"
+        return title, summary
     return fallback, ""
 
 

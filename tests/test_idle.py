@@ -14,7 +14,6 @@ import matplotlib
 matplotlib.use("Agg")
 
 import numpy as np  # noqa: E402
-import pytest  # noqa: E402
 
 from gru_edu.explorers import base, unit_words  # noqa: E402
 from gru_edu.explorers import gate_explorer as ge  # noqa: E402
