@@ -92,10 +92,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "train":
         from .training import train_classifier
 
-        if args.cpu_devices:
+        if args.cpu_devices is not None:
             from .distribute import split_cpu
 
-            split_cpu(args.cpu_devices)
+            try:
+                split_cpu(args.cpu_devices)
+            except (ValueError, RuntimeError) as err:
+                print(f"error: {err}", file=sys.stderr)
+                return 2
 
         settings = TrainSettings(
             kind=args.model,
