@@ -22,6 +22,11 @@ LOGS = HERE / "logs"
 RESULTS = HERE / "RESULTS.md"
 LEARNERS_PATH = HERE.parent / "notebooks" / "README.md"
 TIMES_START, TIMES_END = "<!-- run-times:start -->", "<!-- run-times:end -->"
+#: The hub sizing quoted in the teachers' deployment guide and the README.
+DEPLOY_README = HERE.parent / "deploy" / "README.md"
+README = HERE.parent / "README.md"
+SIZING_START, SIZING_END = "<!-- hub-sizing:start -->", "<!-- hub-sizing:end -->"
+SUMMARY_START, SUMMARY_END = "<!-- hub-summary:start -->", "<!-- hub-summary:end -->"
 
 #: The goal of the IMDB recipe (mean test accuracy, minutes of training on 2 CPU cores).
 GOAL_ACCURACY, GOAL_MINUTES, STRETCH_ACCURACY = 0.890, 5.0, 0.900
@@ -288,6 +293,117 @@ def notebooks_section(log: dict[str, Any]) -> list[str]:
     return out + times_table(log) + [""]
 
 
+def resources_table(log: dict[str, Any]) -> list[str]:
+    """One row per notebook and setting: wall, CPU, cores busy, peak memory."""
+    out = ["| notebook | setting | wall | CPU | cores busy (CPU / wall) | peak memory (RSS) "
+           "| load average before → after |", "|---|---|---|---|---|---|---|"]
+    for r in log["runs"]:
+        status = "" if r["ok"] else f" (failed: {r['error'].splitlines()[0][:50]})"
+        out.append(f"| `{Path(r['notebook']).stem}` | {r['setting']} | "
+                   f"{_duration(r['wall_seconds'])}{status} | {r['cpu_seconds']:.0f} s | "
+                   f"{r['cores_busy']:.2f} | {r['peak_rss_mib']:,} MiB | "
+                   f"{r['load_average_before']} → {r['load_average_after']} |")
+    return out
+
+
+def singleuser_snippet(log: dict[str, Any]) -> list[str]:
+    """The Zero to JupyterHub ``singleuser`` sizes, as YAML, from the log."""
+    s = log["singleuser"]
+    return [
+        "```yaml",
+        "# Zero to JupyterHub (config.yaml): sizes from benchmarks/logs/kernel_resources.json",
+        "singleuser:",
+        "  memory:",
+        f"    guarantee: {s['mem_guarantee_gib']:g}G   # median peak of a notebook, "
+        f"full setting: {s['median_peak_mib']:,.0f} MiB",
+        f"    limit: {s['mem_limit_gib']:g}G       # heaviest ({Path(s['heaviest']).stem}): "
+        f"{s['heaviest_peak_mib']:,} MiB, + 25 %",
+        "  cpu:",
+        f"    guarantee: {s['cpu_guarantee']:g}     # median cores busy while a notebook "
+        f"runs: {s['median_cores_busy']:.2f}",
+        f"    limit: {s['cpu_limit']:g}         # the most a notebook kept busy: "
+        f"{s['max_cores_busy']:.2f}",
+        "```",
+    ]
+
+
+def sizing_block(log: dict[str, Any]) -> list[str]:
+    """What ``deploy/README.md`` quotes: the snippet and the table behind it."""
+    return singleuser_snippet(log) + ["", "Measured per notebook (" + _machine(log)
+                                      + "):", ""] + resources_table(log)
+
+
+def summary_line(log: dict[str, Any]) -> list[str]:
+    """What the README quotes: the sizes in one sentence."""
+    s = log["singleuser"]
+    return [f"Measured per student (`benchmarks/kernel_resources.py`): the heaviest "
+            f"notebook, `{Path(s['heaviest']).stem}` in the full setting, peaks at "
+            f"{s['heaviest_peak_mib']:,} MiB; a hub gives each student a "
+            f"{s['mem_guarantee_gib']:g} G memory guarantee, a {s['mem_limit_gib']:g} G "
+            f"limit, {s['cpu_guarantee']:g} CPU guaranteed and {s['cpu_limit']:g} at most."]
+
+
+def resources_section(log: dict[str, Any]) -> list[str]:
+    """Memory and CPU per notebook, and the hub sizes they call for."""
+    out = ["## Memory and CPU per notebook (`kernel_resources.py`)", ""]
+    out += _header(log, "kernel_resources.json")
+    out += ["Each notebook top to bottom in a fresh kernel (inline figures, as a student "
+            "runs it); peak RSS of the kernel's process tree sampled every 0.1 s; CPU "
+            "seconds from the reaped kernel's rusage. Wall times on a busy machine are "
+            "longer than a student's; CPU seconds and memory much less so.", ""]
+    out += resources_table(log)
+    if log.get("singleuser"):
+        out += ["", "The JupyterHub sizes they call for (`singleuser_resources`, the "
+                "rules in `kernel_resources.py`; quoted in `deploy/README.md`):", ""]
+        out += singleuser_snippet(log)
+    return out + [""]
+
+
+def mirrored_section(log: dict[str, Any]) -> list[str]:
+    """One device against MirroredStrategy over two logical CPU devices."""
+    st = log["setup"]
+    out = ["## tf.distribute on a CPU (`bench_mirrored.py`)", ""]
+    out += _header(log, "bench_mirrored.json")
+    out += [f"The default recipe on {st['train_reviews']:,} training reviews, "
+            f"{st['epochs']} epochs, global batch {st['global_batch']}; validation accuracy "
+            f"on {st['val_reviews']} held-out reviews (test not looked at). Each run a fresh "
+            "process; one device and mirrored in turns.", "",
+            "| seed | strategy | replicas | batch per replica | validation | s/epoch | "
+            "first epoch |", "|---|---|---|---|---|---|---|"]
+    for r in log["runs"]:
+        out.append(f"| {r['seed']} | {r['strategy']} | {r['replicas']} | "
+                   f"{r['per_replica_batch_size']} | {r['val_accuracy']:.4f} | "
+                   f"{r['seconds_per_epoch']:.1f} | {r['seconds_first_epoch']:.1f} |")
+    if log.get("summary"):
+        out += ["", "| | seeds | validation mean (min – max) | median s/epoch |",
+                "|---|---|---|---|"]
+        for s in log["summary"].values():
+            out.append(f"| {s['strategy']}, {s['replicas']} replica(s) | {s['seeds']} | "
+                       f"{_pct(s['val_mean'], 2)} ({_pct(s['val_min'], 2)} – "
+                       f"{_pct(s['val_max'], 2)}) | {s['seconds_per_epoch']:.1f} |")
+    return out + [""]
+
+
+def _replace_block(current: str, start: str, end: str, lines: list[str]) -> str:
+    if start not in current:
+        return current
+    head, rest = current.split(start, 1)
+    _, tail = rest.split(end, 1)
+    return f"{head}{start}\n" + "\n".join(lines) + f"\n{end}{tail}"
+
+
+def hub_docs(current: str) -> str:
+    """``deploy/README.md`` or ``README.md`` with its quoted sizes rendered from the log."""
+    path = LOGS / "kernel_resources.json"
+    if not path.exists():
+        return current
+    log = json.loads(path.read_text())
+    if not log.get("singleuser"):
+        return current
+    current = _replace_block(current, SIZING_START, SIZING_END, sizing_block(log))
+    return _replace_block(current, SUMMARY_START, SUMMARY_END, summary_line(log))
+
+
 def learners_path(current: str) -> str:
     """``notebooks/README.md`` with its run-time table rendered from the log."""
     path = LOGS / "notebook_times.json"
@@ -315,6 +431,8 @@ SECTIONS: list[tuple[str, Callable[[dict[str, Any]], list[str]], str]] = [
     ("bench_a2_master.json", a2_section, "python benchmarks/bench_a2_master.py"),
     ("bench_xla.json", xla_section, "python benchmarks/bench_xla.py"),
     ("notebook_times.json", notebooks_section, "python benchmarks/time_notebooks.py"),
+    ("kernel_resources.json", resources_section, "python benchmarks/kernel_resources.py"),
+    ("bench_mirrored.json", mirrored_section, "python benchmarks/bench_mirrored.py"),
 ]
 
 
@@ -350,13 +468,15 @@ def main() -> int:
     parser.add_argument("--check", action="store_true",
                         help="do not write; exit 1 if RESULTS.md differs from the logs")
     args = parser.parse_args()
-    rendered = {RESULTS: render(), LEARNERS_PATH: learners_path(LEARNERS_PATH.read_text())}
+    rendered = {RESULTS: render(), LEARNERS_PATH: learners_path(LEARNERS_PATH.read_text()),
+                **{doc: hub_docs(doc.read_text()) for doc in (DEPLOY_README, README)
+                   if doc.exists()}}
     stale = [path for path, text in rendered.items() if path.read_text() != text]
     if args.check:
         for path in stale:
             print(f"{path} is stale: run python benchmarks/render_results.py", file=sys.stderr)
         if not stale:
-            print("RESULTS.md and notebooks/README.md match the logs")
+            print("RESULTS.md, notebooks/README.md and the hub sizes match the logs")
         return 1 if stale else 0
     for path in stale:
         path.write_text(rendered[path])

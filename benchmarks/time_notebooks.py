@@ -60,6 +60,23 @@ def run_notebook(path: Path, env: dict[str, str], timeout: int) -> tuple[float, 
         os.environ.update(saved)
 
 
+def setting_env(setting: str, artifacts: str) -> dict[str, str]:
+    """The environment a notebook's kernel gets in ``setting`` ("fast" or "full").
+
+    Models and caches go to ``artifacts`` (a fresh folder per setting, so
+    notebook 04 and A3 see what notebook 03 saved in the same setting);
+    ``GRU_EDU_RETRAIN=1`` makes A2 train its model instead of loading one an
+    earlier run left next to the notebook.
+    """
+    env = {"GRU_EDU_FAST": "1" if setting == "fast" else "0",
+           "GRU_EDU_ARTIFACTS": artifacts, "TF_CPP_MIN_LOG_LEVEL": "2",
+           "MPLBACKEND": "Agg", "GRU_EDU_RETRAIN": "1"}
+    archive = ROOT.parent / "shared" / "data" / "aclImdb_v1.tar.gz"
+    if "GRU_EDU_IMDB_ARCHIVE" in os.environ or archive.exists():
+        env["GRU_EDU_IMDB_ARCHIVE"] = os.environ.get("GRU_EDU_IMDB_ARCHIVE", str(archive))
+    return env
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--settings", nargs="+", choices=["fast", "full"],
@@ -74,17 +91,8 @@ def main() -> None:
     log = read_log(LOG) or new_log("notebook_times", "wall time of each notebook, run top "
                                    "to bottom in a fresh kernel, fast and full setting")
     log.setdefault("sessions", []).append(session())
-    archive = ROOT.parent / "shared" / "data" / "aclImdb_v1.tar.gz"
     for setting in args.settings:
-        artifacts = tempfile.mkdtemp(prefix=f"gru-edu-times-{setting}-")
-        # GRU_EDU_RETRAIN: A2 trains its model instead of loading one an
-        # earlier run left next to the notebook
-        env = {"GRU_EDU_FAST": "1" if setting == "fast" else "0",
-               "GRU_EDU_ARTIFACTS": artifacts, "TF_CPP_MIN_LOG_LEVEL": "2",
-               "MPLBACKEND": "Agg", "GRU_EDU_RETRAIN": "1"}
-        if archive.exists():
-            env.setdefault("GRU_EDU_IMDB_ARCHIVE",
-                           os.environ.get("GRU_EDU_IMDB_ARCHIVE", str(archive)))
+        env = setting_env(setting, tempfile.mkdtemp(prefix=f"gru-edu-times-{setting}-"))
         for name in chosen:
             print(f"=== {setting}: {name}", flush=True)
             load_before = load_average()

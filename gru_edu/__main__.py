@@ -5,6 +5,14 @@ Examples::
     python -m gru_edu train                       # the fixed GRU, full data
     python -m gru_edu train --model lstm --epochs 3 --out artifacts/imdb_lstm
     GRU_EDU_FAST=1 python -m gru_edu train        # the small CI setting
+    python -m gru_edu train --cpu-devices 2       # try tf.distribute on a CPU
+    python -m gru_edu hub-link --hub https://hub.example.edu \
+        --notebook notebooks/04_gate_explorer.ipynb   # an nbgitpuller link
+    python -m gru_edu render --out site/ --fast   # the collection as static HTML
+    python -m gru_edu fetch-data                  # archive + cache (image builds)
+
+Several GPUs (or ``TF_CONFIG`` naming several workers) are used through
+``tf.distribute`` by themselves: see :mod:`gru_edu.distribute`.
 
 The saved folder (``model.keras`` + vocabulary + settings) opens anywhere with
 ``gru_edu.imdb.TrainedModel.load(path)``: train on a GPU box (Keras uses
@@ -22,6 +30,7 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from . import config  # noqa: E402
+from .distribute import STRATEGY_CHOICES  # noqa: E402
 from .imdb.training import TrainSettings  # noqa: E402
 
 
@@ -61,14 +70,36 @@ def _parser() -> argparse.ArgumentParser:
                        help="save to gru_edu/shipped/imdb_<model> without optimizer state, "
                             "with a training log: the bundle the collection ships "
                             "(full setting only)")
+    train.add_argument("--strategy", choices=STRATEGY_CHOICES, default="auto",
+                       help="tf.distribute strategy; auto: mirrored over several GPUs, "
+                            "multi-worker when TF_CONFIG names several workers, else none")
+    train.add_argument("--cpu-devices", type=int, default=None, metavar="N",
+                       help="split the CPU into N logical devices first (tries the "
+                            "mirrored path without GPUs; no faster)")
+    from .hub import add_hub_link_parser
+    from .render import add_render_parser
+
+    add_hub_link_parser(sub)
+    add_render_parser(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``python -m gru_edu`` (and the ``gru-edu`` script)."""
     args = _parser().parse_args(argv)
+    if args.command in ("hub-link", "fetch-data", "render"):
+        return args.run(args)
     if args.command == "train":
         from .imdb.training import train_classifier
+
+        if args.cpu_devices is not None:
+            from .distribute import split_cpu
+
+            try:
+                split_cpu(args.cpu_devices)
+            except (ValueError, RuntimeError) as err:
+                print(f"error: {err}", file=sys.stderr)
+                return 2
 
         settings = TrainSettings(
             kind=args.model,
@@ -93,7 +124,8 @@ def main(argv: list[str] | None = None) -> int:
         start = time.perf_counter()
         try:
             result = train_classifier(
-                settings, archive=args.archive, verbose=2 if args.quiet else 1
+                settings, archive=args.archive, verbose=2 if args.quiet else 1,
+                strategy=args.strategy,
             )
         except (FileNotFoundError, ValueError) as err:
             print(f"error: {err}", file=sys.stderr)
@@ -106,6 +138,10 @@ def main(argv: list[str] | None = None) -> int:
             path = result.trained.save(args.out or shipped_model_dir(args.model),
                                        optimizer=False)
             (path / "train_log.txt").write_text(_train_log(meta))
+        elif not meta["chief"]:  # multi-worker: only the chief's copy is kept
+            import tempfile
+
+            path = result.trained.save(Path(tempfile.mkdtemp()) / "worker_copy")
         else:
             path = result.trained.save(args.out or _default_out(args.model))
         print(
@@ -115,6 +151,7 @@ def main(argv: list[str] | None = None) -> int:
             f"({meta['test_reviews']:,} test reviews, scored once) | "
             f"{meta['seconds_per_epoch']:.1f} s/epoch on {meta['device']} | "
             f"cuDNN eligible: {meta['cudnn_eligible']} | "
+            f"{meta['replicas']} replica(s), global batch {meta['global_batch_size']} | "
             f"total {time.perf_counter() - start:.0f} s"
         )
         print(f"saved to {path}  (open with gru_edu.imdb.TrainedModel.load)")

@@ -60,3 +60,27 @@ def test_a2_pass_mark_is_the_measured_one():
     assert (summary["pass_mark"], summary["partial_mark"]) == (bar, round(bar - 0.05, 2))
     rules = ImdbRules()
     assert (rules.accuracy, rules.partial_accuracy) == (bar, summary["partial_mark"])
+
+
+def test_hub_sizes_quoted_in_the_docs_are_the_measured_ones(render_results):
+    """deploy/README.md's singleuser snippet and the README's summary are rendered
+    from the kernel log, and the sizes in the log follow from its measurements."""
+    import sys
+
+    log = json.loads((BENCHMARKS / "logs" / "kernel_resources.json").read_text())
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        from kernel_resources import singleuser_resources
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    assert log["singleuser"] == singleuser_resources(log)
+    assert {r["setting"] for r in log["runs"]} == {"fast", "full"}
+    sizes = log["singleuser"]
+    for doc in (render_results.DEPLOY_README, render_results.README):
+        text = doc.read_text()
+        assert text == render_results.hub_docs(text), (
+            f"{doc.name} quotes other sizes than the log: run python benchmarks/render_results.py")
+        assert f"{sizes['mem_limit_gib']:g}" in text and f"{sizes['heaviest_peak_mib']:,}" in text
+    deploy = render_results.DEPLOY_README.read_text()
+    assert f"limit: {sizes['mem_limit_gib']:g}G" in deploy
+    assert f"guarantee: {sizes['cpu_guarantee']:g}" in deploy

@@ -4,15 +4,21 @@
 a slider callback; with ipympl (``%matplotlib widget``) the live canvas is
 shown and redrawn with ``draw_idle``, with the inline backend (tests, nbval)
 the figure is rendered into a fixed-size ``ipywidgets.Image``. An error in a
-callback is shown in ``explorer.errors``. Also here: :func:`new_figure` and
+callback is shown in ``explorer.errors``. :meth:`Explorer.close` releases an
+explorer's widgets, figure, caches and model; every explorer still open is
+closed when the kernel shuts down (:func:`close_all`, run at exit). No
+explorer runs anything in the background: work happens only in a slider's
+callback. Also here: :func:`new_figure` and
 the PNG helpers, :data:`GATE_COLOURS` (one colour per GRU quantity) and
 :class:`LabelRow` (a row of tick labels drawn as one collection).
 """
 
 from __future__ import annotations
 
+import atexit
 import io
 import traceback
+import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -166,13 +172,43 @@ def _slider(value: float, lo: float, hi: float, description: str,
     )
 
 
+#: The explorers not yet closed (weak: a forgotten explorer is freed as usual).
+_OPEN: "weakref.WeakSet[Explorer]" = weakref.WeakSet()
+
+
+def close_all() -> int:
+    """Close every explorer still open (see :meth:`Explorer.close`); how many.
+
+    Registered with :mod:`atexit`, so a kernel that shuts down (or is culled
+    when idle) lets go of the explorers' widgets, caches and models first.
+    """
+    explorers = list(_OPEN)
+    for explorer in explorers:
+        explorer.close()
+    return len(explorers)
+
+
+atexit.register(close_all)
+
+
+def _close_widgets(widget: Any) -> None:
+    """Close ``widget`` and every widget inside it (their comms to the browser)."""
+    if widget is None:
+        return
+    for child in getattr(widget, "children", ()) or ():
+        _close_widgets(child)
+    if isinstance(widget, W.Widget):
+        widget.close()
+
+
 class Explorer:
     """Base class: controls, one figure updated in place, a visible error area.
 
     Subclasses set ``self.controls`` and ``self.figure``/``self.artists``,
     implement :meth:`compute` (numbers from the controls, with
     :mod:`gru_edu.cell`) and :meth:`draw` (move the artists), then call
-    :meth:`_finish` with the control layout.
+    :meth:`_finish` with the control layout. A subclass that holds a model or
+    caches drops them in :meth:`_release`.
     """
 
     #: resolution of the rendered figure (inline backend), dots per inch
@@ -188,6 +224,8 @@ class Explorer:
         self.live = uses_ipympl()
         self.view: W.Widget | None = None
         self.widget: W.Widget | None = None
+        self.closed = False
+        _OPEN.add(self)
 
     # --- to implement -----------------------------------------------------
     def compute(self) -> dict[str, Any]:  # pragma: no cover - abstract
@@ -246,6 +284,33 @@ class Explorer:
             parts.insert(0, W.HTML(f"<b>{title}</b>"))
         self.widget = W.VBox(parts)
         self.update()
+
+    def close(self) -> None:
+        """Release the widgets, the figure, the caches and the model.
+
+        The sliders stop answering, the browser side of every widget is
+        closed and the explorer keeps no reference to the model, its traces
+        or its statistics, so they are freed once the notebook drops its own
+        names. Closing twice does nothing.
+        """
+        if self.closed:
+            return
+        self.closed = True
+        _OPEN.discard(self)
+        for ctl in self.controls.values():
+            ctl.unobserve(self.update, names="value")
+        _close_widgets(self.widget)
+        _close_widgets(self.errors)
+        if self.live and self.figure is not None:
+            import matplotlib.pyplot as plt
+
+            plt.close(self.figure)
+        self._release()
+        self.figure, self.widget, self.view = None, None, None
+        self.artists, self.state, self.controls = {}, {}, {}
+
+    def _release(self) -> None:
+        """Drop what a subclass holds beyond widgets and figure (model, caches)."""
 
     def _ipython_display_(self) -> None:
         from IPython.display import display

@@ -470,6 +470,29 @@ class GateExplorer(Explorer):
         self._finish(box, title or "Gate explorer: the update and reset "
                                    "gates of the trained GRU, word by word")
 
+    #: traces kept per explorer, typed or from the data (oldest dropped
+    #: first), so memory stays bounded however long a student browses
+    max_cached_reviews = 64
+
+    def _release(self) -> None:
+        """Forget the traces, the compiled gate extraction and the model."""
+        from gru_edu import gates
+
+        self._reviews.clear()
+        self._orders.clear()
+        if self.trained is not None:
+            gates.clear_cache(self.trained.model)
+        self.trained = None
+
+    def _remember(self, key: tuple, trace: ReviewTrace) -> ReviewTrace:
+        self._reviews[key] = trace
+        while len(self._reviews) > self.max_cached_reviews:
+            old = next(iter(self._reviews))
+            del self._reviews[old]
+            for okey in [k for k in self._orders if k[0] == old]:
+                del self._orders[okey]
+        return trace
+
     # --- which review ---------------------------------------------------------
     def _review(self) -> ReviewTrace:
         """The current review's trace, computed once per review (cached)."""
@@ -478,8 +501,8 @@ class GateExplorer(Explorer):
             text = c["text"].value
             key = ("text", text)
             if key not in self._reviews:
-                self._reviews[key] = trace_review(self.trained, text=text,
-                                                  key=key)
+                self._remember(key, trace_review(self.trained, text=text,
+                                                 key=key))
             return self._reviews[key]
         if not len(self._filtered):
             raise ValueError(
@@ -489,15 +512,13 @@ class GateExplorer(Explorer):
                                        len(self._filtered) - 1)])
         key = ("review", index)
         if key not in self._reviews:
-            if len(self._reviews) > 64:  # keep memory bounded
-                self._reviews.clear()
             if self.x is not None:
                 rt = trace_review(self.trained, ids=self.x[index], key=key)
             else:
                 rt = trace_review(self.trained, text=self.texts[index], key=key)
             rt.index = index
             rt.label = None if self.labels is None else int(self.labels[index])
-            self._reviews[key] = rt
+            self._remember(key, rt)
         return self._reviews[key]
 
     def filtered(self, key: str) -> np.ndarray:

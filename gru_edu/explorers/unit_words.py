@@ -113,6 +113,12 @@ class UnitWordsExplorer(Explorer):
 
     dpi = 72
 
+    def _release(self) -> None:
+        """Forget the statistics (also the shared cache's) and the model."""
+        if self.trained is not None:
+            _STATS_CACHE.pop(self.trained.model, None)
+        self.stats, self.trained = None, None
+
     def __init__(self, trained: TrainedModel, x: np.ndarray, top_k: int = 10,
                  min_count: int = 10, stats: list[Any] | None = None,
                  batch_size: int = 64, progress: bool = False) -> None:

@@ -47,7 +47,10 @@ __all__ = ["default_cache_dir"]
 _CACHE_FORMAT = 1
 
 def default_cache_dir() -> Path:
-    """``gru_edu.config.artifacts_dir() / "cache"`` (``GRU_EDU_ARTIFACTS``)."""
+    """``$GRU_EDU_CACHE`` if set (a hub image's read-only cache), else
+    ``gru_edu.config.artifacts_dir() / "cache"`` (``GRU_EDU_ARTIFACTS``)."""
+    if os.environ.get("GRU_EDU_CACHE"):
+        return Path(os.environ["GRU_EDU_CACHE"])
     return config.artifacts_dir() / "cache"
 
 

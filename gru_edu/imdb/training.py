@@ -110,6 +110,7 @@ def train_classifier(
     archive: str | os.PathLike | None = None,
     verbose: int = 2,
     score_test: bool = True,
+    strategy: Any = "auto",
 ) -> TrainResult:
     """Load IMDB, build and train the classifier; validation each epoch, test once.
 
@@ -119,6 +120,13 @@ def train_classifier(
     are scored once, after training. ``score_test=False`` skips the test
     reviews altogether (a recipe search never looks at them).
 
+    ``strategy`` (:func:`gru_edu.distribute.training_plan`): ``"auto"`` trains
+    under ``tf.distribute.MirroredStrategy`` when several GPUs (or CPU logical
+    devices) are visible and under the multi-worker strategy when
+    ``TF_CONFIG`` names several workers; ``settings.batch_size`` is then per
+    replica and the global batch is ``batch_size × replicas`` (printed, and in
+    ``meta``: ``strategy``, ``replicas``, ``global_batch_size``).
+
     Returns a :class:`TrainResult` whose ``trained`` (a
     :class:`gru_edu.imdb.bundle.TrainedModel`) carries the vocabulary and settings
     in ``meta`` (validation and test results, seconds per epoch, device,
@@ -126,6 +134,7 @@ def train_classifier(
     """
     import keras
 
+    from ..distribute import training_plan
     from .bundle import TrainedModel
     from .features import word_polarity
     from .fitting import evaluate, fit
@@ -143,30 +152,36 @@ def train_classifier(
     )
     x_train, y_train = parts.x_train, parts.y_train
 
+    plan = training_plan(strategy)
+    batch_size = plan.global_batch(settings.batch_size)
+    if plan.replicas > 1:
+        print(f"tf.distribute: {plan.describe(settings.batch_size)}", flush=True)
     keras.utils.set_random_seed(settings.seed)
-    steps = -(-len(x_train) // settings.batch_size) * settings.epochs
-    model = build_classifier(
-        settings.kind,
-        num_words=settings.num_words,
-        maxlen=None if settings.buckets else settings.maxlen,
-        embed_dim=settings.embed_dim,
-        units=settings.units,
-        dropout=settings.dropout,
-        learning_rate=settings.learning_rate,
-        decay_steps=steps if settings.cosine else None,
-        polarity=(
-            word_polarity(x_train, y_train, settings.num_words)
-            if settings.polarity
-            else None
-        ),
-        average_weights=settings.average_weights,
-    )
+    steps = -(-len(x_train) // batch_size) * settings.epochs
+    with plan.scope():
+        model = build_classifier(
+            settings.kind,
+            num_words=settings.num_words,
+            maxlen=None if settings.buckets else settings.maxlen,
+            embed_dim=settings.embed_dim,
+            units=settings.units,
+            dropout=settings.dropout,
+            learning_rate=settings.learning_rate,
+            decay_steps=steps if settings.cosine else None,
+            polarity=(
+                word_polarity(x_train, y_train, settings.num_words)
+                if settings.polarity
+                else None
+            ),
+            average_weights=settings.average_weights,
+            jit_compile=plan.jit_compile,
+        )
     history = fit(
         model,
         x_train,
         y_train,
         epochs=settings.epochs,
-        batch_size=settings.batch_size,
+        batch_size=batch_size,
         validation_data=(parts.x_val, parts.y_val) if len(parts.y_val) else None,
         verbose=verbose,
         buckets=settings.buckets,
@@ -208,6 +223,8 @@ def train_classifier(
         "cudnn_reasons": reasons,
         "parameters": int(model.count_params()),
         "history": history,
+        **plan.meta(settings.batch_size),
+        "chief": plan.is_chief,
     }
     trained = TrainedModel(model, parts.vocab, settings.maxlen, "post", "pre", meta)
     return TrainResult(trained, history)

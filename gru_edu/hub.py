@@ -1,0 +1,159 @@
+"""Links that open a notebook of the collection on a JupyterHub (nbgitpuller).
+
+A teacher posts one link per lesson. When a student clicks it, the hub logs
+them in and starts their server, and `nbgitpuller
+<https://nbgitpuller.readthedocs.io>`_ (installed in the hub's image) clones
+the repository into their home folder — or, if they have it already, pulls
+the teacher's new commits while keeping the student's own edits — and opens
+the notebook. ``python -m gru_edu hub-link`` prints such a link::
+
+    python -m gru_edu hub-link --hub https://hub.example.edu \\
+        --repo https://github.com/example/gru-edu \\
+        --notebook notebooks/04_gate_explorer.ipynb
+
+The link has the form
+``<hub>/hub/user-redirect/git-pull?repo=…&branch=…&urlpath=…``; ``urlpath``
+is where the browser goes after the pull: ``lab/tree/<folder>/<notebook>``
+(JupyterLab), ``tree/…`` (classic notebook) or ``voila/render/…`` (the
+notebook as an app, no code cells).
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+from pathlib import PurePosixPath
+from urllib.parse import quote, urlencode, urlparse
+
+__all__ = ["nbgitpuller_link", "prefetch_imdb", "INTERFACES"]
+
+#: How each interface opens a notebook, relative to the user's server.
+INTERFACES = {"lab": "lab/tree", "notebook": "tree", "voila": "voila/render"}
+
+
+def _clone_folder(repo: str) -> str:
+    """The folder nbgitpuller clones into by default: the repository's name."""
+    name = PurePosixPath(urlparse(repo).path.rstrip("/")).name
+    return name.removesuffix(".git")
+
+
+def nbgitpuller_link(hub: str, repo: str, notebook: str, branch: str = "main",
+                     interface: str = "lab", folder: str | None = None) -> str:
+    """The nbgitpuller link that opens ``notebook`` of ``repo`` on ``hub``.
+
+    ``notebook`` is a path inside the repository (``notebooks/04_…ipynb``);
+    ``folder`` is where the clone goes in the student's home (default: the
+    repository's name, as nbgitpuller does; given, it is passed as
+    ``targetpath``). Raises ``ValueError`` with a plain message on a hub or
+    repository that is not an http(s) URL, an absolute notebook path, or an
+    unknown interface.
+    """
+    for label, url in (("hub", hub), ("repo", repo)):
+        parsed = urlparse(url)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise ValueError(f"--{label} must be an http(s) URL, got {url!r}")
+    if interface not in INTERFACES:
+        raise ValueError(f"interface must be one of {sorted(INTERFACES)}, got {interface!r}")
+    path = PurePosixPath(notebook)
+    if path.is_absolute() or ".." in path.parts:
+        raise ValueError(f"notebook must be a path inside the repository, got {notebook!r}")
+    target = folder or _clone_folder(repo)
+    if not target:
+        raise ValueError(f"cannot tell the clone folder from {repo!r}; pass a folder")
+    query = {"repo": repo, "branch": branch,
+             "urlpath": f"{INTERFACES[interface]}/{target}/{path.as_posix()}"}
+    if folder:
+        query["targetpath"] = folder
+    return (f"{hub.rstrip('/')}/hub/user-redirect/git-pull?"
+            + urlencode(query, quote_via=quote, safe="/"))
+
+
+def prefetch_imdb(progress: bool = False) -> dict[str, object]:
+    """Fetch the IMDB archive and build its tokenized cache, as a notebook would.
+
+    For an image build (``binder/postBuild``): the project's own loader finds
+    the archive (``GRU_EDU_IMDB_ARCHIVE``, the Keras cache, else it downloads
+    it, 84 MB, into ``$KERAS_HOME/datasets``) and reads it once into the
+    cache (``GRU_EDU_CACHE``, else ``artifacts/cache``): the token ids every
+    notebook loads and the raw texts notebook 04 and A3 show. Afterwards a
+    load takes well under two seconds and never touches the network. Returns
+    the archive's path and the cache files with their sizes.
+    """
+    from . import imdb
+
+    archive = imdb.find_archive(download=True)
+    imdb.load_imdb(archive=archive, progress=progress)
+    for split in ("train", "test"):
+        imdb.load_texts(archive=archive, split=split, progress=progress)
+    cache = imdb.default_cache_dir()
+    files = {f.name: f.stat().st_size for f in sorted(cache.glob("imdb-*.npz"))}
+    return {"archive": str(archive), "archive_bytes": archive.stat().st_size,
+            "cache": str(cache), "files": files}
+
+
+def _origin() -> str | None:
+    """The checkout's ``origin`` remote as an https URL, or None."""
+    try:
+        url = subprocess.run(["git", "remote", "get-url", "origin"], capture_output=True,
+                             text=True, check=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if url.startswith("git@") and ":" in url:  # git@github.com:owner/repo.git
+        host, path = url[4:].split(":", 1)
+        url = f"https://{host}/{path}"
+    return url or None
+
+
+def _run(args: argparse.Namespace) -> int:
+    import sys
+
+    repo = args.repo or _origin()
+    if not repo:
+        print("error: no --repo given and this checkout has no 'origin' remote",
+              file=sys.stderr)
+        return 2
+    try:
+        print(nbgitpuller_link(args.hub, repo, args.notebook, args.branch,
+                               args.interface, args.folder))
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _prefetch(args: argparse.Namespace) -> int:
+    import sys
+
+    from .imdb import ArchiveError
+
+    try:
+        found = prefetch_imdb(progress=not args.quiet)
+    except (ArchiveError, OSError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    print(f"archive {found['archive']} ({found['archive_bytes'] / 2**20:.0f} MiB)")
+    for name, size in found["files"].items():
+        print(f"cache   {found['cache']}/{name} ({size / 2**20:.0f} MiB)")
+    return 0
+
+
+def add_hub_link_parser(sub: argparse._SubParsersAction) -> None:
+    """The ``hub-link`` subcommand of ``python -m gru_edu``."""
+    p = sub.add_parser("hub-link", help="print an nbgitpuller link that opens a "
+                                        "notebook on a JupyterHub")
+    p.add_argument("--hub", required=True, help="the hub's URL, e.g. https://hub.example.edu")
+    p.add_argument("--repo", default=None,
+                   help="the repository's URL (default: this checkout's origin)")
+    p.add_argument("--branch", default="main")
+    p.add_argument("--notebook", default="notebooks/01_gru_equations.ipynb",
+                   help="path inside the repository (default %(default)s)")
+    p.add_argument("--interface", choices=sorted(INTERFACES), default="lab",
+                   help="open in JupyterLab (default), the classic notebook or Voila")
+    p.add_argument("--folder", default=None,
+                   help="clone into this folder of the student's home "
+                        "(default: the repository's name)")
+    p.set_defaults(run=_run)
+    f = sub.add_parser("fetch-data", help="fetch the IMDB archive and build its "
+                                          "tokenized cache (for an image build)")
+    f.add_argument("--quiet", action="store_true", help="no progress bars")
+    f.set_defaults(run=_prefetch)
