@@ -84,18 +84,19 @@ def test_repo2docker_files_agree_with_the_project():
 
 
 def test_cache_folder_can_live_outside_the_artifacts(monkeypatch, tmp_path):
-    from gru_edu import data
+    from gru_edu import imdb
 
     monkeypatch.setenv("GRU_EDU_CACHE", str(tmp_path / "image-cache"))
-    assert data.default_cache_dir() == tmp_path / "image-cache"
+    assert imdb.default_cache_dir() == tmp_path / "image-cache"
     monkeypatch.delenv("GRU_EDU_CACHE")
-    assert data.default_cache_dir().name == "cache"
+    assert imdb.default_cache_dir().name == "cache"
 
 
 def test_fetch_data_builds_the_cache_the_notebooks_then_load(monkeypatch, tmp_path, capsys,
                                                             imdb_archive):
     """What postBuild runs, with the local archive (no download here)."""
-    from gru_edu import data
+    from gru_edu import imdb
+    from gru_edu.imdb import cache as imdb_cache
 
     cache = tmp_path / "cache"
     monkeypatch.setenv("GRU_EDU_IMDB_ARCHIVE", str(imdb_archive))
@@ -105,8 +106,8 @@ def test_fetch_data_builds_the_cache_the_notebooks_then_load(monkeypatch, tmp_pa
     files = sorted(p.name for p in cache.glob("imdb-*.npz"))
     assert len(files) == 2 and all(name in out for name in files)
     # a notebook's load now comes from that cache, never from the archive
-    monkeypatch.setattr(data, "_read_archive", lambda *a, **k: pytest.fail("re-read"))
-    (x_train, _), (x_test, _) = data.load_imdb(num_words=1000, maxlen=50, progress=False)
+    monkeypatch.setattr(imdb_cache, "_read_archive", lambda *a, **k: pytest.fail("re-read"))
+    (x_train, _), (x_test, _) = imdb.load_imdb(num_words=1000, maxlen=50, progress=False)
     assert x_train.shape == (25000, 50) and x_test.shape == (25000, 50)
 
 
