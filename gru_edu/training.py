@@ -106,6 +106,7 @@ def train_classifier(
     archive: str | os.PathLike | None = None,
     verbose: int = 2,
     score_test: bool = True,
+    checkpoint_dir: str | os.PathLike | None = None,
 ) -> TrainResult:
     """Load IMDB, build and train the classifier; validation each epoch, test once.
 
@@ -114,6 +115,8 @@ def train_classifier(
     ``val_accuracy`` is measured on the validation part, and the test reviews
     are scored once, after training. ``score_test=False`` skips the test
     reviews altogether (a recipe search never looks at them).
+    ``checkpoint_dir``: also save the model before training and after each
+    epoch there (:class:`gru_edu.checkpoints.EpochCheckpoints`).
 
     Returns a :class:`TrainResult` whose ``trained`` (a
     :class:`gru_edu.models.TrainedModel`) carries the vocabulary and settings
@@ -162,6 +165,13 @@ def train_classifier(
         ),
         average_weights=settings.average_weights,
     )
+    callbacks = []
+    if checkpoint_dir is not None:
+        from .checkpoints import EpochCheckpoints
+
+        callbacks.append(EpochCheckpoints(
+            checkpoint_dir, parts.vocab, settings.maxlen,
+            {"settings": asdict(settings), "mode": config.mode_name()}))
     history = fit(
         model,
         x_train,
@@ -172,6 +182,7 @@ def train_classifier(
         verbose=verbose,
         buckets=settings.buckets,
         seed=settings.seed,
+        callbacks=callbacks,
     )
     val_loss, val_accuracy = (
         evaluate(model, parts.x_val, parts.y_val, buckets=settings.buckets)
