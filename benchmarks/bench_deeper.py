@@ -42,7 +42,7 @@ quiet_tensorflow()
 
 import numpy as np  # noqa: E402
 
-from logbook import LOG_DIR, new_log, write_log  # noqa: E402
+from logbook import LOG_DIR, new_log, read_log, session, write_log  # noqa: E402
 
 from gru_edu import data, models  # noqa: E402
 from gru_edu.checkpoints import load_checkpoints, train_or_load  # noqa: E402
@@ -61,6 +61,7 @@ from gru_edu.gates.saturation import SATURATION_KINDS, gate_saturation  # noqa: 
 
 LOG = LOG_DIR / "bench_deeper.json"
 KINDS = ("gru", "lstm", "simple_rnn")
+PARTS = ("gradient", "saturation", "search", "models")
 
 
 def ms_stats(fn, repeat: int) -> dict[str, float]:
@@ -98,12 +99,21 @@ def main() -> int:
     parser.add_argument("--log", default=str(LOG), help="where to write the log")
     parser.add_argument("--skip-models", action="store_true",
                         help="measure on the shipped model only (a quick try)")
+    parser.add_argument("--parts", nargs="+", default=list(PARTS),
+                        choices=PARTS, help="what to measure; a part run alone "
+                        "replaces its entry in the latest run of the log")
     args = parser.parse_args()
 
-    log = new_log("bench_deeper", "gate saturation, gradient connectivity "
-                  "(memory reach) and select-and-match on trained IMDB models")
-    run: dict = {"reviews": args.reviews, "seeds": args.seeds}
-    log["runs"].append(run)
+    parts = set(args.parts)
+    old = read_log(Path(args.log)) if parts != set(PARTS) else None
+    if old is not None and old["runs"]:
+        log, run = old, old["runs"][-1]
+        log.setdefault("sessions", []).append({**session(), "parts": args.parts})
+    else:
+        log = new_log("bench_deeper", "gate saturation, gradient connectivity "
+                      "(memory reach) and select-and-match on trained IMDB models")
+        run = {"reviews": args.reviews, "seeds": args.seeds}
+        log["runs"].append(run)
 
     def save() -> None:
         write_log(log, Path(args.log))
@@ -117,6 +127,23 @@ def main() -> int:
     x_sub = x_test[pick]
 
     # 2. one review's gradient row
+    if "gradient" in parts:
+        gradient_part(run, shipped, x_test, pick)
+        save()
+    if "saturation" in parts:
+        saturation_part(run, shipped, x_sub)
+        save()
+    if "search" in parts:
+        search_part(run, shipped, x_test, args)
+        save()
+    if "models" in parts and not args.skip_models:
+        models_part(run, x_sub, args, save)
+    save()
+    print(f"wrote {args.log}")
+    return 0
+
+
+def gradient_part(run, shipped, x_test, pick) -> None:
     lengths = (x_test != 0).sum(axis=1)
     long_one = x_test[int(np.flatnonzero(lengths == shipped.maxlen)[0])]
     t = time.perf_counter()
@@ -130,25 +157,24 @@ def main() -> int:
         "max_rel_error_vs_keras": check_against_keras(shipped, x_test[pick[:32]]),
     }
     print("gradient row", run["gradient_row"], run["gradient_check"], flush=True)
-    save()
 
-    # 4a. saturation on the shipped model
+
+def saturation_part(run, shipped, x_sub) -> None:
     t = time.perf_counter()
     sat = gate_saturation(shipped, x_sub)[0]
     run["saturation_shipped"] = {"seconds": time.perf_counter() - t,
                                  **saturation_summary(sat)}
     print("saturation shipped", run["saturation_shipped"]["z"]["kinds"],
           run["saturation_shipped"]["seconds"], flush=True)
-    save()
     # memory reach of the shipped model
     reach = memory_reach(shipped, x_sub)
     run["reach_shipped"] = {"seconds": reach.seconds,
                             "median_reach90": reach.median_reach90,
                             "mean_share": [float(v) for v in reach.mean_share[:300]]}
     print("reach shipped", reach, reach.seconds, flush=True)
-    save()
 
-    # 5. state cache and search
+
+def search_part(run, shipped, x_test, args) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         n_cache = min(args.cache_reviews, len(x_test))
         t = time.perf_counter()
@@ -172,6 +198,8 @@ def main() -> int:
             if not len(units):
                 continue
             t = time.perf_counter()
+            units = select_units(cache.values("h", row), start,
+                                 start + length - 1, 0.5)
             found = find_matches(cache, units, 0.5, length, signal="h", slack=1)
             times.append((time.perf_counter() - t) * 1e3)
             hits.append(len(found))
@@ -184,11 +212,11 @@ def main() -> int:
             "median_units": statistics.median(units_n),
             "median_matches": statistics.median(hits)}
     print("search", run["search"], flush=True)
-    save()
 
-    # 1, 3, 4b. the three cells, trained with the same recipe
+
+def models_part(run, x_sub, args, save) -> None:
     run["models"] = []
-    for seed in [] if args.skip_models else args.seeds:
+    for seed in args.seeds:
         for kind in KINDS:
             t = time.perf_counter()
             trained = train_or_load(kind, seed, checkpoints=(kind == "gru" and seed == 0))
@@ -219,9 +247,6 @@ def main() -> int:
                           flush=True)
                 run["saturation_by_epoch"] = epochs
                 save()
-    save()
-    print(f"wrote {args.log}")
-    return 0
 
 
 if __name__ == "__main__":

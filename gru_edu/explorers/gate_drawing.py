@@ -34,6 +34,9 @@ GATE_HEATMAPS = (
 )
 
 
+#: Colour of the gradient row's bars.
+GRADIENT_COLOUR = "#8c564b"
+
 #: CSS classes of the explorer's text readouts (stable: browser tests use them).
 READOUT_CLASS = "gru-edu-readout"
 REVIEW_INFO_CLASS = "gru-edu-review-info"
@@ -48,7 +51,9 @@ def draw_gate_explorer(fig: Figure, units: int,
     × words, rows in a chosen unit order) with a colour bar and, on the
     right, the gate vector at the selected step as bars; then the sentiment
     so far (the model's output read after every word) with the words under
-    it; then, over the whole review, ``z``, ``r`` and ``h`` of one unit.
+    it; then the gradient row, ``|d logit / d v_t|`` per word (which words
+    the prediction depends on, :mod:`gru_edu.gates.connectivity`); then,
+    over the whole review, ``z``, ``r`` and ``h`` of one unit.
 
     The artists that move with the step and unit sliders are built with
     ``animated=animated``: an explorer on the inline backend renders the
@@ -58,11 +63,14 @@ def draw_gate_explorer(fig: Figure, units: int,
     widths = [8, 0.16, 0.62, 1.6]  # heatmap, colour bar, gap, bars
     top = fig.add_gridspec(
         4, 4, height_ratios=[2, 2, 2, 1.15], width_ratios=widths,
-        left=0.07, right=0.985, top=0.935, bottom=0.345, hspace=0.42,
+        left=0.07, right=0.985, top=0.94, bottom=0.395, hspace=0.42,
         wspace=0.04,
     )
+    middle = fig.add_gridspec(1, 4, width_ratios=widths, left=0.07,
+                              right=0.985, top=0.272, bottom=0.222,
+                              wspace=0.04)
     bottom = fig.add_gridspec(1, 4, width_ratios=widths, left=0.07,
-                              right=0.985, top=0.2, bottom=0.055, wspace=0.04)
+                              right=0.985, top=0.172, bottom=0.05, wspace=0.04)
     heat: dict[str, Any] = {}
     images: dict[str, Any] = {}
     cbars: dict[str, Any] = {}
@@ -151,6 +159,24 @@ def draw_gate_explorer(fig: Figure, units: int,
     legend_ax.legend(*ax_s.get_legend_handles_labels(), loc="center left",
                      fontsize=7, frameon=False, borderaxespad=0.0)
 
+    ax_g = fig.add_subplot(middle[0, 0])
+    grad_bars = PolyCollection(np.zeros((0, 4, 2)), facecolors=GRADIENT_COLOUR,
+                               edgecolors="none")
+    ax_g.add_collection(grad_bars)
+    ax_g.set_ylabel("|grad|", fontsize=8, labelpad=1)
+    ax_g.set_xticks([])
+    ax_g.set_ylim(0, 1)
+    ax_g.tick_params(axis="y", labelsize=7, length=2)
+    ax_g.grid(axis="y", alpha=0.3)
+    grad_title = ax_g.text(0.0, 1.06, "", fontsize=9, ha="left", va="bottom",
+                           transform=ax_g.transAxes)
+    grad_box = patches.Rectangle((-0.5, 0.0), 1.0, 1.0,
+                                 transform=ax_g.get_xaxis_transform(),
+                                 fill=False, edgecolor="#e377c2",
+                                 linewidth=1.6, animated=animated, zorder=5)
+    ax_g.add_patch(grad_box)
+    step_boxes.append(grad_box)
+
     ax_u = fig.add_subplot(bottom[0, 0])
     unit_lines = {}
     for key, label in (("z", "$z_t$"), ("r", "$r_t$"), ("h", "$h_t$")):
@@ -191,6 +217,8 @@ def draw_gate_explorer(fig: Figure, units: int,
         "header": header, "units": units, "unit_labels": unit_labels,
         "word_labels": LabelRow(ax_s, ax_s.get_xaxis_transform(), 7.5),
         "step_labels": step_labels, "words": [],
+        "gradient_axes": ax_g, "gradient_bars": grad_bars,
+        "gradient_title": grad_title,
     }
 
 
@@ -225,6 +253,21 @@ def bar_values(coll: Any) -> np.ndarray:
     return np.array([p.vertices[1, 0] for p in coll.get_paths()])
 
 
+def _column_verts(values: np.ndarray) -> np.ndarray:
+    """Vertical bars, one per step ``t`` (``t - 0.4 .. t + 0.4``)."""
+    x = np.arange(len(values), dtype=float)
+    v = np.asarray(values, dtype=float)
+    zero = np.zeros_like(v)
+    return np.stack([np.stack([x - 0.4, zero], 1), np.stack([x - 0.4, v], 1),
+                     np.stack([x + 0.4, v], 1), np.stack([x + 0.4, zero], 1)],
+                    axis=1)
+
+
+def column_values(coll: Any) -> np.ndarray:
+    """The bar heights of the gradient row, step 0 first."""
+    return np.array([p.vertices[1, 1] for p in coll.get_paths()])
+
+
 def gate_review_artists(artists: Mapping[str, Any]) -> list[Any]:
     """What changes with the review, unit order or page of words, in drawing
     order: the heatmaps and their unit labels, the sentiment curve, the word
@@ -235,7 +278,8 @@ def gate_review_artists(artists: Mapping[str, Any]) -> list[Any]:
     out += [artists["sentiment_line"], artists["crossings"],
             artists["word_labels"].collection, artists["sentiment_title"],
             artists["window_span"], artists["step_labels"].collection,
-            artists["header"]]
+            artists["header"], artists["gradient_bars"],
+            artists["gradient_title"]]
     return out
 
 
@@ -252,14 +296,17 @@ def gate_step_artists(artists: Mapping[str, Any]) -> list[Any]:
 def update_gate_review(artists: Mapping[str, Any], words: Sequence[str],
                        values: Mapping[str, np.ndarray], order: np.ndarray,
                        sentiment: np.ndarray | None, header: str = "",
-                       sentiment_title: str = "") -> None:
+                       sentiment_title: str = "",
+                       gradient: np.ndarray | None = None,
+                       gradient_title: str = "") -> None:
     """Show a new review: heatmaps, word labels, sentiment curve (in place).
 
     ``values`` maps ``"z"``, ``"r"``, ``"h"`` to ``(time, units)`` arrays;
     row ``i`` of each heatmap is unit ``order[i]``. ``sentiment`` is the
     ``(time,)`` curve (None: not available for this model). The words are
     tick labels at every step; the view (:func:`update_gate_window`) decides
-    which of them are drawn.
+    which of them are drawn. ``gradient`` is the ``(time,)`` gradient row
+    (None: not available), drawn as one bar per word.
     """
     n = len(words)
     units = len(order)
@@ -291,6 +338,16 @@ def update_gate_review(artists: Mapping[str, Any], words: Sequence[str],
              if 0 <= t <= n - 1]
     artists["step_labels"].set(ticks, -0.03, [f"{int(t)}" for t in ticks])
     artists["header"].set_text(header)
+    bars = artists["gradient_bars"]
+    if gradient is None:
+        bars.set_verts(np.zeros((0, 4, 2)))
+        top = 1.0
+    else:
+        g = np.asarray(gradient, dtype=float)
+        bars.set_verts(_column_verts(g))
+        top = float(g.max()) * 1.08 if g.size and g.max() > 0 else 1.0
+    artists["gradient_axes"].set_ylim(0.0, top)
+    artists["gradient_title"].set_text(gradient_title)
 
 
 def update_gate_window(artists: Mapping[str, Any], lo: int, hi: int) -> None:
@@ -300,7 +357,8 @@ def update_gate_window(artists: Mapping[str, Any], lo: int, hi: int) -> None:
     300-word review would cost more to draw than the rest of the figure).
     """
     ax_s = artists["sentiment_axes"]
-    for ax in (*artists["heat_axes"].values(), ax_s):
+    for ax in (*artists["heat_axes"].values(), ax_s,
+               artists["gradient_axes"]):
         ax.set_xlim(lo - 0.5, hi - 0.5)
     words = artists["words"]
     upright = hi - lo <= 8

@@ -55,7 +55,7 @@ class GateExplorer(Explorer):
                  x: np.ndarray | None = None,
                  predictions: Sequence[float] | None = None,
                  text: str | None = None, window: int | None = 48,
-                 figsize: tuple[float, float] = (11.0, 9.6),
+                 figsize: tuple[float, float] = (11.0, 11.0),
                  title: str = "") -> None:
         super().__init__()
         self.trained = trained
@@ -273,6 +273,9 @@ class GateExplorer(Explorer):
             "gate_vectors": {g: values[g][step] for g in values},
             "unit_series": {g: values[g][:, unit] for g in values},
             "sentiment_at_step": None if s is None else float(s[step]),
+            "gradient": rt.gradient,
+            "gradient_at_step": (None if rt.gradient is None
+                                 else float(rt.gradient[step])),
             "view_key": (rt.key, layer, sort, window),
         }
 
@@ -287,7 +290,9 @@ class GateExplorer(Explorer):
             update_gate_review(
                 art, rt.words, state, state["order"], state["sentiment"],
                 header=self._header(state),
-                sentiment_title=self._sentiment_title(state))
+                sentiment_title=self._sentiment_title(state),
+                gradient=state["gradient"],
+                gradient_title=self._gradient_title(state))
             update_gate_window(art, *state["window"])
         order, step = state["order"], state["step"]
         update_gate_step(
@@ -370,6 +375,17 @@ class GateExplorer(Explorer):
                 f"{flips or 'none'}{more}")
 
     @staticmethod
+    def _gradient_title(state: Mapping[str, Any]) -> str:
+        rt = state["review"]
+        g = state["gradient"]
+        if g is None:
+            return rt.gradient_note or "gradient row: not available"
+        top = np.argsort(-g, kind="stable")[:3]
+        words = ", ".join(f"'{rt.words[t]}' ({t})" for t in top)
+        return ("|d logit / d word vector|: the words the prediction depends "
+                f"on — largest at {words}")
+
+    @staticmethod
     def _readout(state: Mapping[str, Any]) -> str:
         v = state["gate_vectors"]
         u = state["unit"]
@@ -385,6 +401,9 @@ class GateExplorer(Explorer):
         if state["sentiment_at_step"] is not None:
             parts.append('· <span class="gru-edu-sentiment">sentiment so '
                          f"far={state['sentiment_at_step']:.4f}</span>")
+        if state["gradient_at_step"] is not None:
+            parts.append('· <span class="gru-edu-gradient">|d logit/d v|='
+                         f"{state['gradient_at_step']:.4f}</span>")
         return " ".join(parts)
 
     def readout_text(self) -> str:
@@ -446,7 +465,7 @@ def gate_explorer(trained: Any, texts: Sequence[str] | None = None,
                   x: np.ndarray | None = None,
                   predictions: Sequence[float] | None = None,
                   text: str | None = None, window: int | None = 48,
-                  figsize: tuple[float, float] = (11.0, 9.6)) -> GateExplorer:
+                  figsize: tuple[float, float] = (11.0, 11.0)) -> GateExplorer:
     """Explore the gates of a trained GRU on real and typed reviews.
 
     Args:

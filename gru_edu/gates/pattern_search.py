@@ -33,6 +33,7 @@ __all__ = [
     "SIGNALS",
     "StateCache",
     "Match",
+    "Matches",
     "build_state_cache",
     "select_units",
     "find_matches",
@@ -227,15 +228,49 @@ class Match:
         return self.end - self.start + 1
 
 
+@dataclass(repr=False)
+class Matches:
+    """The matches of one search, as arrays (one entry per match, review
+    order): cached ``rows``, original ``reviews`` indices, ``starts`` and
+    ``ends`` (inclusive, steps of the review). Indexing or iterating gives
+    :class:`Match` objects; ``len`` counts them."""
+
+    rows: np.ndarray
+    reviews: np.ndarray
+    starts: np.ndarray
+    ends: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        return Match(int(self.rows[i]), int(self.reviews[i]),
+                     int(self.starts[i]), int(self.ends[i]))
+
+    def __iter__(self) -> Any:
+        return (self[k] for k in range(len(self)))
+
+    def spans(self) -> set[tuple[int, int, int]]:
+        """``{(row, start, end)}``: the matches as a set (for comparisons)."""
+        return set(zip(self.rows.tolist(), self.starts.tolist(),
+                       self.ends.tolist()))
+
+    def __repr__(self) -> str:
+        return (f"Matches({len(self)} spans in "
+                f"{len(np.unique(self.rows))} reviews)")
+
+
 def find_matches(cache: StateCache, units: Sequence[int], threshold: float,
                  length: int, *, signal: str = "h", slack: int = 0,
-                 limit: int | None = None) -> list[Match]:
+                 limit: int | None = None) -> Matches:
     """Every span where all ``units`` are on together, off just outside.
 
     A match is a maximal run of steps (inside one review) at which every
     selected unit's ``signal`` is ``>= threshold``, whose length is within
     ``slack`` of ``length``. Values are compared as cached (8-bit).
-    Returns matches in review order (at most ``limit``).
+    Returns :class:`Matches` in review order (at most ``limit``).
     """
     units = np.asarray(units, dtype=int)
     if units.size == 0:
@@ -263,5 +298,5 @@ def find_matches(cache: StateCache, units: Sequence[int], threshold: float,
         starts, ends = starts[:limit], ends[:limit]
     rows = np.searchsorted(cache.offsets, starts, side="right") - 1
     base = cache.offsets[rows]
-    return [Match(int(r), int(cache.reviews[r]), int(s - b), int(e - b))
-            for r, s, e, b in zip(rows, starts, ends, base)]
+    return Matches(rows, np.asarray(cache.reviews)[rows], starts - base,
+                   ends - base)
