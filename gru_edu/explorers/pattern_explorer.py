@@ -98,7 +98,7 @@ class SelectMatchExplorer(Explorer):
             lo, hi = c["span"].value
             c["span"].max = n - 1
             c["span"].value = (min(lo, n - 1), min(hi, n - 1))
-        lo, hi = (int(v) for v in c["span"].value)
+        lo, hi = (min(int(v), n - 1) for v in c["span"].value)
         signal, threshold = c["signal"].value, float(c["threshold"].value)
         values = self.cache.values(signal, review)
         units = select_units(values, lo, hi, threshold)
