@@ -492,13 +492,16 @@ def gate_explorer(trained: Any, texts: Sequence[str] | None = None,
     Every number shown comes from :func:`gru_edu.gates.trace` (or
     :func:`~gru_edu.gates.trace_text`), which replays the layer with
     :mod:`gru_edu.cell` and checks itself against Keras; the sentiment row is
-    :func:`gru_edu.gates.sentiment_so_far`. A review is traced once and
+    :func:`gru_edu.gates.sentiment_so_far`; the gradient row under the
+    words is :func:`gru_edu.gates.connectivity.gradient_connectivity`
+    (``|d logit / d v_t|``, state ``gradient``). A review is traced once and
     cached: the step and unit sliders only move artists. ``explorer.state``
     holds what is plotted (``z``, ``r``, ``h_tilde``, ``h`` as ``(steps,
     units)``, ``sentiment``, ``order``, ``step``, ``unit``, ``window``,
     ``readout``...). The readout line has the CSS class
     :data:`READOUT_CLASS` and reads ``step T · word 'W' · unit U: z=...
-    r=... h_tilde=... h=... · sentiment so far=...`` (4 decimals).
+    r=... h_tilde=... h=... · sentiment so far=... · |d logit/d v|=...``
+    (4 decimals).
     """
     return GateExplorer(trained, texts=texts, labels=labels, x=x,
                         predictions=predictions, text=text, window=window,

@@ -112,6 +112,7 @@ class SelectMatchExplorer(Explorer):
         return {"review": review, "index": int(self.cache.reviews[review]),
                 "span": (lo, hi), "signal": signal, "threshold": threshold,
                 "units": units, "matches": matches, "seconds": seconds,
+                "n_matches": 0 if matches is None else len(matches),
                 "values": values, "words": _words(self.vocab, ids),
                 "span_words": _words(self.vocab, ids[lo:hi + 1])}
 
@@ -178,8 +179,9 @@ def select_match_explorer(cache: Any, vocab: Any, review: int = 0,
     inclusive), ``threshold``, ``signal`` (``h`` or a cached gate) and
     ``length ±`` (how much longer or shorter a matching span may be).
     ``explorer.state`` holds ``units`` (the selected units), ``matches``
-    (:class:`~gru_edu.gates.pattern_search.Match` list, review order) and
-    ``seconds`` (the search time). ``vocab`` turns word ids into words.
+    (:class:`~gru_edu.gates.pattern_search.Matches`, review order; None when
+    no unit is selected), ``n_matches`` and ``seconds`` (the search time).
+    ``vocab`` turns word ids into words.
     """
     return SelectMatchExplorer(cache, vocab, review=review, span=span,
                                threshold=threshold, signal=signal)
