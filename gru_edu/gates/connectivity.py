@@ -22,6 +22,7 @@ function is XLA-compiled once per model (and input shape).
 
 from __future__ import annotations
 
+import warnings
 import weakref
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -267,6 +268,31 @@ def memory_reach(model: Any, ids: Any, *, batch_size: int = 128,
     count = np.zeros(width, dtype=np.int64)
     reach: list[np.ndarray] = []
     starts = range(0, len(ids), batch_size)
+    import tensorflow as tf
+
+    quiet = tf.get_logger()  # one compiled shape per width: no retracing note
+    level = quiet.level
+    quiet.setLevel("ERROR")
+    try:
+        _reach_batches(model, ids, order, lengths, starts, batch_size, width,
+                       progress, total, share, count, reach)
+    finally:
+        quiet.setLevel(level)
+    n = np.maximum(count, 1)
+    keep = count > 0
+    return MemoryReach(
+        distance=np.arange(width)[keep], mean_norm=(total / n)[keep],
+        mean_share=(share / n)[keep], count=count[keep],
+        reach90=np.concatenate(reach), n_reviews=len(ids),
+        seconds=_time.perf_counter() - start)
+
+
+def _reach_batches(model: Any, ids: np.ndarray, order: np.ndarray,
+                   lengths: np.ndarray, starts: Any, batch_size: int,
+                   width: int, progress: bool, total: np.ndarray,
+                   share: np.ndarray, count: np.ndarray,
+                   reach: list[np.ndarray]) -> None:
+    """The batches of :func:`memory_reach`, summed into its arrays."""
     if progress:
         starts = config.progress_bar(starts, desc="memory reach", unit="batch")
     for s in starts:
@@ -286,13 +312,6 @@ def memory_reach(model: Any, ids: Any, *, batch_size: int = 128,
         count[:cut] += ok.sum(axis=0)
         cum = np.cumsum(frac, axis=1)
         reach.append(np.argmax(cum >= 0.9, axis=1))
-    n = np.maximum(count, 1)
-    keep = count > 0
-    return MemoryReach(
-        distance=np.arange(width)[keep], mean_norm=(total / n)[keep],
-        mean_share=(share / n)[keep], count=count[keep],
-        reach90=np.concatenate(reach), n_reviews=len(ids),
-        seconds=_time.perf_counter() - start)
 
 
 def check_against_keras(model: Any, ids: Any) -> float:
@@ -312,7 +331,9 @@ def check_against_keras(model: Any, ids: Any) -> float:
     model = _keras_model(model)
     ids = _ids(ids)
     emb = _grad_fn(model).embedding
-    with tf.device("/CPU:0"), tf.GradientTape() as tape:
+    with warnings.catch_warnings(), tf.device("/CPU:0"), \
+            tf.GradientTape() as tape:
+        warnings.simplefilter("ignore")  # Keras: input given without its name
         out = tf.reduce_sum(model(ids, training=False))
     table = tape.gradient(out, emb.embeddings)
     keras_rows = np.asarray(tf.convert_to_tensor(table), dtype=np.float64)
