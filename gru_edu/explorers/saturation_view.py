@@ -75,11 +75,12 @@ def plot_saturation_epochs(fig: Figure, sats: Sequence[Any],
     for ax, sat, epoch in zip(axes, sats, epochs):
         plot_saturation(ax, sat, gate, title=f"${gate}$ after epoch {epoch}"
                         if epoch else f"${gate}$ before training")
-        ax.legend().set_visible(ax is axes[-1])
+        if ax is not axes[-1]:
+            ax.get_legend().remove()
         if ax is not axes[0]:
             ax.set_ylabel("")
-    fig.suptitle(f"How the update gates saturate during training "
-                 f"(one dot per unit)", fontsize=10)
+    fig.suptitle("How the update gates saturate during training "
+                 "(one dot per unit)", fontsize=10)
     return list(axes)
 
 
