@@ -48,7 +48,7 @@ LOG = LOG_DIR / "bench_gate_explorer.json"
 
 
 def _model(path: str | None):
-    from gru_edu import models
+    from gru_edu import imdb
 
     if path:
         return imdb.TrainedModel.load(path), f"the bundle in {path}"
@@ -56,7 +56,7 @@ def _model(path: str | None):
 
 
 def _reviews(trained, n: int) -> tuple[np.ndarray, np.ndarray]:
-    from gru_edu import data
+    from gru_edu import imdb
 
     try:
         (_, _), (x, y) = imdb.load_imdb(vocabulary=trained.vocab,

@@ -215,6 +215,75 @@ def explorer_section(log: dict[str, Any]) -> list[str]:
     return out + [""]
 
 
+def deeper_section(log: dict[str, Any]) -> list[str]:
+    """Saturation, memory reach and select-and-match (notebook 06)."""
+    r = log["runs"][-1]
+    out = ["## Reading the gates deeper (`bench_deeper.py`)", ""]
+    out += _header(log, "bench_deeper.json")
+    g, chk = r["gradient_row"], r["gradient_check"]
+    sat, reach = r["saturation_shipped"], r["reach_shipped"]
+    out += [
+        f"The shipped GRU (`gru_edu/shipped/imdb_gru`) unless said otherwise; "
+        f"{r['reviews']:,} test reviews drawn at random (seed 0) for the "
+        "statistics. Timings on a shared 2-core machine (see the load average).",
+        "",
+        "| measurement | median | min | max | target |",
+        "|---|---|---|---|---|",
+        f"| one {g['words']}-word review's gradient row "
+        f"(`gradient_connectivity`, {g['n']} calls) | {g['median_ms']:.1f} ms | "
+        f"{g['min_ms']:.1f} ms | {g['max_ms']:.1f} ms | ≤ 50 ms |",
+        f"| `memory_reach` over {r['reviews']:,} reviews | "
+        f"{reach['seconds']:.1f} s | | | ≤ 2 min |",
+        f"| `gate_saturation` over {r['reviews']:,} reviews | "
+        f"{sat['seconds']:.1f} s | | | ≤ 2 min |",
+    ]
+    if "search" in r:
+        s = r["search"]
+        out.append(
+            f"| select-and-match search over {s['reviews']:,} cached reviews "
+            f"({s['searches']} searches: `select_units` + `find_matches`) | "
+            f"{s['median_ms']:.1f} ms | | {s['max_ms']:.1f} ms | ≤ 1 s |")
+    out += ["", f"First gradient call, with XLA compilation: "
+            f"{g['first_call_s']:.1f} s. Max relative error of the gradient "
+            f"against Keras's own (embedding-table gradient, {chk['reviews']} "
+            f"reviews): {chk['max_rel_error_vs_keras']:.1e}."]
+    if "search" in r:
+        s = r["search"]
+        out += ["", f"State cache of {s['reviews']:,} test reviews "
+                f"({s['steps']:,} steps, signals {', '.join(s['signals'])}, 8 bits "
+                f"a value): built in {s['cache_build_s']:.0f} s, "
+                f"{s['cache_mb']:.0f} MiB of `.npy` files."]
+    out += ["", "**Saturation** (fraction of steps with z > 0.9 / z < 0.1, "
+            "r likewise; units counted):", "",
+            "| model | units z > 0.9 at > 10% of steps | at > 50% | "
+            "units z < 0.1 at > 10% | units r saturated at > 10% |",
+            "|---|---|---|---|---|"]
+
+    def sat_row(label: str, s: dict[str, Any]) -> str:
+        return (f"| {label} | {s['z']['units_right_over_10pct']} | "
+                f"{s['z']['units_mostly_right']} | "
+                f"{s['z']['units_left_over_10pct']} | "
+                f"{s['r']['units_right_over_10pct'] + s['r']['units_left_over_10pct']} |")
+
+    out.append(sat_row("shipped GRU", sat))
+    for e in r.get("saturation_by_epoch", []):
+        out.append(sat_row(f"default recipe, seed 0, epoch {e['epoch']}", e))
+    if r.get("models"):
+        out += ["", "**Memory reach** (gradient of the logit by distance from "
+                "the last word; each model the default recipe with that cell):", "",
+                "| cell | seed | test accuracy | median 90% reach | last word's "
+                "share | share 50 words back | time |",
+                "|---|---|---|---|---|---|---|"]
+        for m in r["models"]:
+            share = m["mean_share"]
+            far = f"{100 * share[50]:.2f} %" if len(share) > 50 else "—"
+            out.append(
+                f"| {m['kind']} | {m['seed']} | {_pct(m['test_accuracy'], 2)} | "
+                f"{m['median_reach90']:.0f} words | {100 * share[0]:.1f} % | "
+                f"{far} | {m['reach_seconds']:.0f} s |")
+    return out + [""]
+
+
 def _duration(seconds: float) -> str:
     minutes, seconds = divmod(round(seconds), 60)
     return f"{minutes} min {seconds:02d} s" if minutes else f"{seconds} s"
@@ -430,6 +499,7 @@ SECTIONS: list[tuple[str, Callable[[dict[str, Any]], list[str]], str]] = [
     ("bench_gate_explorer.json", explorer_section, "python benchmarks/bench_gate_explorer.py"),
     ("bench_a2_master.json", a2_section, "python benchmarks/bench_a2_master.py"),
     ("bench_xla.json", xla_section, "python benchmarks/bench_xla.py"),
+    ("bench_deeper.json", deeper_section, "python benchmarks/bench_deeper.py"),
     ("notebook_times.json", notebooks_section, "python benchmarks/time_notebooks.py"),
     ("kernel_resources.json", resources_section, "python benchmarks/kernel_resources.py"),
     ("bench_mirrored.json", mirrored_section, "python benchmarks/bench_mirrored.py"),

@@ -140,7 +140,8 @@ def assert_shows(explorer, words, vals, s):
     assert p["xlim"] == (lo - 0.5, hi - 0.5) and lo <= step < hi
     for ax in explorer.artists["heat_axes"].values():
         assert ax.get_xlim() == (lo - 0.5, hi - 0.5)
-    assert p["step_x"] == [step] * 4 and p["step_line"] == step
+    # a step box on the three heatmaps, the sentiment row and the gradient row
+    assert p["step_x"] == [step] * 5 and p["step_line"] == step
     assert order[st["row"]] == unit and p["unit_row"] == [st["row"]] * 3
     np.testing.assert_allclose(p["sentiment"], s, atol=1e-12)
     np.testing.assert_allclose(p["dot"], [[step, s[step]]])

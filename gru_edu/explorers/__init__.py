@@ -9,10 +9,14 @@
 * :mod:`.gate_reviews` – notebook 04: the reviews the gate explorer shows,
   traced with :mod:`gru_edu.gates`
 * :mod:`.gate_explorer` – notebook 04: the gates of a trained GRU, word by
-  word
+  word, with the gradient row (what the prediction depends on)
+* :mod:`.gate_drawing` – the gate explorer's figure, built once and moved
 * :mod:`.gate_figures` – notebook 04: static figures of the gates
 * :mod:`.unit_words` – notebook 04: the words at which one unit writes or
   keeps most
+* :mod:`.saturation_view` – notebook 06: gate saturation scatters, memory
+  reach curves, the saturation explorer linked to a gate explorer
+* :mod:`.pattern_explorer` – notebook 06: select and match (LSTMVis)
 
 Import from the module, e.g.
 ``from gru_edu.explorers.cell_explorer import cell_explorer``.

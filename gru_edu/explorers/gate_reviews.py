@@ -79,7 +79,10 @@ class ReviewTrace:
     steps that hold the review (padding excluded); ``words[t]`` is what the
     model read at step ``t``; ``sentiment`` is
     :func:`gru_edu.gates.sentiment_so_far` on the same steps (None, with
-    ``sentiment_note``, for a model it cannot explain).
+    ``sentiment_note``, for a model it cannot explain); ``gradient`` is
+    ``|d logit / d v_t|`` at each step, the word vectors' gradient norms
+    (:func:`gru_edu.gates.connectivity.gradient_connectivity`; None, with
+    ``gradient_note``, where it cannot be taken).
     """
 
     key: tuple
@@ -92,6 +95,8 @@ class ReviewTrace:
     note: str = ""
     sentiment_note: str = ""
     text_trace: Any = None
+    gradient: np.ndarray | None = None
+    gradient_note: str = ""
 
     @property
     def length(self) -> int:
@@ -99,13 +104,15 @@ class ReviewTrace:
 
 
 def trace_review(trained: TrainedModel, *, ids: np.ndarray | None = None,
-                 text: str | None = None, key: tuple = ()) -> ReviewTrace:
+                 text: str | None = None, key: tuple = (),
+                 gradient: bool = True) -> ReviewTrace:
     """Trace one review given as model input ``ids`` or typed ``text``.
 
     ``ids`` (one padded row of word ids, as :func:`gru_edu.imdb.load_imdb`
     returns) go to :func:`gru_edu.gates.trace` as they are; ``text`` goes
     through :func:`gru_edu.gates.trace_text` (encoded, truncated and padded
     as the training reviews were; a truncation is reported in ``note``).
+    ``gradient=False`` leaves the gradient row out.
     """
     from gru_edu import gates
 
@@ -141,5 +148,22 @@ def trace_review(trained: TrainedModel, *, ids: np.ndarray | None = None,
     else:
         out = np.asarray(model(np.asarray(ids)[None], training=False))
         prediction = float(out.reshape(-1)[0]) if out.size == 1 else None
+    grad, grad_why = None, "gradient row not asked for"
+    if gradient:
+        grad, grad_why = _gradient_row(
+            model, text_trace.ids if text_trace is not None else ids, review)
     return ReviewTrace(key, words, cropped, sentiment, prediction, note=note,
-                       sentiment_note=why, text_trace=text_trace)
+                       sentiment_note=why, text_trace=text_trace,
+                       gradient=grad, gradient_note=grad_why)
+
+
+def _gradient_row(model: Any, ids: Any, review: slice) -> tuple:
+    """``(|d logit / d v_t| over the review's steps, "")``, or ``(None, why)``."""
+    from gru_edu import gates
+    from gru_edu.gates.connectivity import gradient_connectivity
+
+    try:
+        con = gradient_connectivity(model, np.asarray(ids)[None])
+    except (gates.GatesError, TypeError) as exc:
+        return None, f"gradient row not shown: {exc}"
+    return con.norm[0, review].astype(float), ""

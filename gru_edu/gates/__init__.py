@@ -17,6 +17,12 @@ Modules, one per stage:
 * :mod:`.readout` – :func:`sentiment_so_far`, :func:`sentiment_crossings`,
   :func:`unit_sentiment_correlation`
 * :mod:`.stats` – :func:`gate_statistics` over many reviews (:class:`GateStats`)
+* :mod:`.saturation` – :func:`gate_saturation`: how often each unit's ``z``
+  and ``r`` sit below 0.1 or above 0.9 (Karpathy et al. 2015)
+* :mod:`.connectivity` – :func:`gradient_connectivity`: which words the
+  prediction depends on; :func:`memory_reach`: by distance from the end
+* :mod:`.pattern_search` – select and match over cached states (LSTMVis):
+  :func:`build_state_cache`, :func:`select_units`, :func:`find_matches`
 * :mod:`.errors` – :class:`GatesError` (a ``ValueError``) and its kinds
 
 Everything public is importable from ``gru_edu.gates``.
@@ -40,6 +46,14 @@ from .readout import (
 from ..imdb.vocab import OOV, PAD, START
 from .replay import GATES, TOLERANCE, GateTrace, trace
 from .stats import GateStats, gate_statistics
+from .saturation import Saturation, gate_saturation
+from .connectivity import gradient_connectivity, memory_reach
+from .pattern_search import (
+    StateCache,
+    build_state_cache,
+    find_matches,
+    select_units,
+)
 from .text import TextTrace, trace_text
 
 __all__ = [
@@ -65,4 +79,12 @@ __all__ = [
     "unit_sentiment_correlation",
     "gate_statistics",
     "clear_cache",
+    "Saturation",
+    "gate_saturation",
+    "gradient_connectivity",
+    "memory_reach",
+    "StateCache",
+    "build_state_cache",
+    "select_units",
+    "find_matches",
 ]

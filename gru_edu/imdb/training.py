@@ -111,6 +111,7 @@ def train_classifier(
     verbose: int = 2,
     score_test: bool = True,
     strategy: Any = "auto",
+    checkpoint_dir: str | os.PathLike | None = None,
 ) -> TrainResult:
     """Load IMDB, build and train the classifier; validation each epoch, test once.
 
@@ -119,6 +120,8 @@ def train_classifier(
     ``val_accuracy`` is measured on the validation part, and the test reviews
     are scored once, after training. ``score_test=False`` skips the test
     reviews altogether (a recipe search never looks at them).
+    ``checkpoint_dir``: also save the model before training and after each
+    epoch there (:class:`gru_edu.imdb.checkpoints.EpochCheckpoints`).
 
     ``strategy`` (:func:`gru_edu.distribute.training_plan`): ``"auto"`` trains
     under ``tf.distribute.MirroredStrategy`` when several GPUs (or CPU logical
@@ -176,6 +179,13 @@ def train_classifier(
             average_weights=settings.average_weights,
             jit_compile=plan.jit_compile,
         )
+    callbacks = []
+    if checkpoint_dir is not None:
+        from .checkpoints import EpochCheckpoints
+
+        callbacks.append(EpochCheckpoints(
+            checkpoint_dir, parts.vocab, settings.maxlen,
+            {"settings": asdict(settings), "mode": config.mode_name()}))
     history = fit(
         model,
         x_train,
@@ -186,6 +196,7 @@ def train_classifier(
         verbose=verbose,
         buckets=settings.buckets,
         seed=settings.seed,
+        callbacks=callbacks,
     )
     val_loss, val_accuracy = (
         evaluate(model, parts.x_val, parts.y_val, buckets=settings.buckets)

@@ -381,8 +381,12 @@ def check_explorer(page: Any, check: ExplorerCheck, save: Callable[[str, Any], P
     explorer draws for the values on the page (pixel equality with the same
     explorer built here); the kernel's ``state`` equals what
     :mod:`gru_edu.cell` computes for those values. Returns a summary.
-    A check with ``shown`` goes to :func:`check_readout_explorer`.
+    A check with ``shown`` goes to :func:`check_readout_explorer`, one with
+    ``drive`` to that function.
     """
+    if check.drive is not None:
+        return check.drive(page, check, save, prefix, probe=probe,
+                           settle_s=settle_s)
     if check.shown is not None:
         return check_readout_explorer(page, check, save, prefix, probe=probe,
                                       settle_s=settle_s)
@@ -469,7 +473,8 @@ def check_explorer(page: Any, check: ExplorerCheck, save: Callable[[str, Any], P
 
 #: CSS classes of the gate explorer's readout spans (gru_edu.explorers.gate_explorer)
 READOUT_SPANS = {"z": "gru-edu-z", "r": "gru-edu-r", "h_tilde": "gru-edu-h-tilde",
-                 "h": "gru-edu-h", "sentiment": "gru-edu-sentiment"}
+                 "h": "gru-edu-h", "sentiment": "gru-edu-sentiment",
+                 "gradient": "gru-edu-gradient"}
 _READOUT_JS = """(root, spans) => {
   // textContent: JupyterLab skips rendering cells out of view
   // (content-visibility), and innerText is then empty
@@ -531,8 +536,8 @@ def check_readout_explorer(page: Any, check: ExplorerCheck,
 
     Asserts: no callback error is shown; each moved slider moved; the plot
     area's screenshots before and after differ; the readout (step, unit,
-    review) follows the sliders; its word and its numbers z, r, h_tilde, h and
-    the sentiment so far equal, to the 4 decimals shown, what
+    review) follows the sliders; its word and its numbers z, r, h_tilde, h,
+    the sentiment so far and the gradient row's value equal, to the 4 decimals shown, what
     ``check.shown`` computes with :mod:`gru_edu.cell` for that review, step
     and unit (and the review info's model output, to the 3 shown); in
     JupyterLab (``probe``) the kernel's ``state`` equals it to 1e-6.
@@ -605,7 +610,9 @@ def check_readout_explorer(page: Any, check: ExplorerCheck,
         f"info {after['info']!r}, gru_edu.cell gives {want['prediction']:.3f}")
     assert set(after["numbers"]) == set(READOUT_SPANS), after["numbers"]
     for name, got in after["numbers"].items():
-        assert abs(got - want[name]) <= 0.5e-4 + 1e-9, (
+        # the gradient: float32 autodiff on both sides, 1e-5 apart at most
+        slack = 1e-5 if name == "gradient" else 1e-9
+        assert abs(got - want[name]) <= 0.5e-4 + slack, (
             f"readout {name}={got:.4f}, gru_edu.cell gives {want[name]:.6f} "
             f"(review {where['review']}, step {where['step']}, "
             f"unit {where['unit']})")
@@ -625,6 +632,9 @@ def check_readout_explorer(page: Any, check: ExplorerCheck,
                           st[name][t][u], want[name])
         _assert_close(f"kernel {check.var}.state['sentiment'][{t}]",
                       st["sentiment"][t], want["sentiment"])
+        _assert_close(f"kernel {check.var}.state['gradient'][{t}]",
+                      st["gradient"][t], want["gradient"],
+                      atol=1e-5 * max(1.0, abs(want["gradient"])))
     return summary
 
 

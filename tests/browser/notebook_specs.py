@@ -91,6 +91,10 @@ class ExplorerCheck:
     #: page shows (``{"review": i, "step": t, "unit": u}``), see
     #: :func:`explorer_driver.check_readout_explorer`
     shown: Callable[[dict[str, int]], dict[str, Any]] | None = None
+    #: instead of all of the above: a function that drives and checks the
+    #: explorer itself, ``drive(page, check, save, prefix, probe=...,
+    #: settle_s=...)`` (e.g. :func:`deeper_checks.check_select_match`)
+    drive: Callable[..., dict[str, Any]] | None = None
 
 
 @dataclass
@@ -172,7 +176,7 @@ def _trained_and_reviews() -> tuple[Any, np.ndarray]:
     the same ``GRU_EDU_ARTIFACTS`` as the kernels (they inherit the test
     run's environment). Loaded afresh on every call.
     """
-    from gru_edu import data, models
+    from gru_edu import imdb
 
     trained, _ = imdb.load_explorer_model("gru")
     (_, _), (x_test, _) = imdb.load_imdb(
@@ -221,7 +225,11 @@ def gate_numbers(trained: Any, ids: np.ndarray, step: int,
         np.testing.assert_allclose(traced.gate(g)[0], getattr(cache, g)[0],
                                    atol=1e-6, err_msg=f"gates.trace {g}")
     t = start + int(step)
+    from deeper_checks import gradient_at
+
+    prediction = float(sentiment[start + length - 1])
     return {"word": trained.vocab.id_to_word(int(ids[t])),
+            "gradient": gradient_at(trained, ids, int(step), prediction),
             "length": length, "z": cache.z[0, t, unit],
             "r": cache.r[0, t, unit], "h_tilde": cache.h_tilde[0, t, unit],
             "h": cache.h[0, t, unit], "sentiment": sentiment[t],
@@ -252,7 +260,35 @@ NOTEBOOK_04 = NotebookSpec(
     ],
 )
 
-NOTEBOOKS = {spec.name: spec for spec in (NOTEBOOK_01, NOTEBOOK_04)}
+def _select_match(*args: Any, **kwargs: Any) -> dict[str, Any]:
+    from deeper_checks import check_select_match
+
+    return check_select_match(*args, **kwargs)
+
+
+NOTEBOOK_06 = NotebookSpec(
+    "06_reading_the_gates_deeper.ipynb",
+    explorers=[
+        # The gate explorer with its gradient row: the readout's gradient
+        # number is checked like the gates (deeper_checks.gradient_at).
+        ExplorerCheck(
+            title="Gate explorer: the update and reset gates of the trained "
+                  "GRU, word by word",
+            var="explorer", slug="gates",
+            moves=[Drag("step", 60.0), Keys("step", "ArrowRight", 2)],
+            shown=_gate_expected,
+        ),
+        # Select and match: the span's upper handle, one word to the right.
+        ExplorerCheck(
+            title="Select and match (LSTMVis)",
+            var="matcher", slug="select-match", moves=[],
+            drive=_select_match,
+        ),
+    ],
+)
+
+NOTEBOOKS = {spec.name: spec
+             for spec in (NOTEBOOK_01, NOTEBOOK_04, NOTEBOOK_06)}
 
 
 def app_notebook() -> NotebookSpec:
