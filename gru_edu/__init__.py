@@ -11,18 +11,24 @@ Modules, one per concern:
 * :mod:`gru_edu.segments` – a task where the reset gate matters (notebook 02)
 * :mod:`gru_edu.imdb`    – IMDB sentiment, one module per stage: ``vocab``,
   ``archive``, ``cache``, ``dataset``, ``splits`` (the one protocol),
-  ``features``, ``baseline``, ``models``, ``fitting``, ``training``, ``bundle``
-  (``data``, ``splits``, ``baseline``, ``training`` and ``models`` are its old
+  ``features``, ``baseline``, ``models``, ``fitting``, ``training``,
+  ``checkpoints``, ``bundle`` (``data``, ``splits``, ``baseline``, ``training`` and ``models`` are its old
   import paths)
 * :mod:`gru_edu.gates`   – gate activations replayed from trained Keras models
   and checked against them: ``keras_plumbing``, ``replay``, ``text``,
-  ``readout`` (sentiment so far, crossings, correlations), ``stats``
+  ``readout`` (sentiment so far, crossings, correlations), ``stats``,
+  ``saturation``, ``connectivity`` (memory reach), ``pattern_search``
 * :mod:`gru_edu.explorers` – the slider explorers, each with its figure:
   ``base``, ``cell_explorer``, ``memory_explorer``, ``gate_reviews``,
-  ``gate_explorer``, ``gate_figures``, ``unit_words`` (``plots`` and
-  ``widgets`` are their old import paths)
+  ``gate_explorer``, ``gate_drawing``, ``gate_figures``, ``unit_words``,
+  ``saturation_view``, ``pattern_explorer`` (``plots`` and ``widgets`` are
+  their old import paths)
 * :mod:`gru_edu.grading` – assignment checks, feedback, call detector, otter
-  commands (``checks``, ``guard``, ``assign`` are its old import paths)
+  commands, autograders for containers (``checks``, ``guard``, ``assign`` are
+  its old import paths)
+* :mod:`gru_edu.distribute` – ``tf.distribute`` plans for ``train_classifier``
+* :mod:`gru_edu.hub`     – nbgitpuller links and the data baked into a hub image
+* :mod:`gru_edu.render`  – the collection executed to static HTML
 * :mod:`gru_edu.config`  – run mode (full or fast/CI) and paths
 
 TensorFlow is imported only by the modules that need it, so ``gru_edu.cell``
