@@ -15,7 +15,10 @@ the test under the protocol of :mod:`gru_edu.splits`:
   scored on the test reviews once, at the end;
 * :func:`t_interval`: mean and 95 % t-interval over seeds;
 * :func:`step_seconds`: seconds per training step of several cells, measured
-  side by side (interleaved), so machine load hits them alike.
+  side by side (interleaved), so machine load hits them alike;
+* :func:`load_log`, :func:`curve`, :func:`paired_difference`,
+  :func:`prediction_interval`: reading the committed logs in notebook 05, and
+  the noise a live re-run is allowed.
 """
 
 from __future__ import annotations
@@ -31,6 +34,11 @@ import numpy as np
 from .training import TrainSettings
 
 __all__ = [
+    "CURVE_RECIPE",
+    "CURVE_TEST_REVIEWS",
+    "CURVE_UNITS",
+    "curve_cells",
+    "load_curve_parts",
     "EPOCH_BUDGET",
     "recurrent_parameters",
     "matched_lstm_units",
@@ -40,7 +48,21 @@ __all__ = [
     "train_point",
     "step_seconds",
     "MATRIX_BLOCKS",
+    "load_log",
+    "unique_runs",
+    "curve",
+    "paired_difference",
+    "prediction_interval",
 ]
+
+#: The recipe of the learning curves: notebook 03's (:class:`TrainSettings`),
+#: shortened to fit the benchmark's budget on 2 cores: reviews cut to their
+#: last 100 words (not 300) and 1,000 validation reviews (not 2,500).
+CURVE_RECIPE = replace(TrainSettings(), maxlen=100, val_size=1000)
+#: Test reviews each learning-curve model is scored on (the first of the test set).
+CURVE_TEST_REVIEWS = 5000
+#: Units of the GRU and of the same-units LSTM in the learning curves.
+CURVE_UNITS = 64
 
 #: Weight blocks (input and recurrent matrices) per cell: the matrix work per step.
 MATRIX_BLOCKS = {"simple_rnn": 1, "gru": 3, "lstm": 4}
@@ -82,6 +104,30 @@ def matched_lstm_units(gru_units: int, input_dim: int) -> int:
         range(1, gru_units + 1),
         key=lambda u: abs(recurrent_parameters("lstm", u, input_dim) - target),
     )
+
+
+def curve_cells() -> list[tuple[str, str, int]]:
+    """``(name, kind, units)`` of the three cells of the learning curves:
+    GRU, LSTM with the same units, LSTM with about the GRU's parameters."""
+    input_dim = CURVE_RECIPE.embed_dim + 1  # word vector + polarity
+    matched = matched_lstm_units(CURVE_UNITS, input_dim)
+    return [("gru", "gru", CURVE_UNITS), ("lstm", "lstm", CURVE_UNITS),
+            ("lstm_matched", "lstm", matched)]
+
+
+def load_curve_parts(train_size: int | None, progress: bool = False) -> Any:
+    """The three IMDB parts of one learning-curve point (:func:`gru_edu.splits.load_splits`).
+
+    ``train_size`` first reviews of the training part (vocabulary and
+    polarity fitted on them), the validation part of :data:`CURVE_RECIPE`,
+    the first :data:`CURVE_TEST_REVIEWS` test reviews.
+    """
+    from .splits import load_splits
+
+    r = CURVE_RECIPE
+    return load_splits(num_words=r.num_words, maxlen=r.maxlen, val_size=r.val_size,
+                       train_size=train_size, test_size=CURVE_TEST_REVIEWS,
+                       progress=progress)
 
 
 def epochs_for(train_size: int) -> int:
@@ -220,6 +266,7 @@ def step_seconds(
     steps: int = 20,
     rounds: int = 3,
     seed: int = 0,
+    jit_compile: bool = False,
 ) -> dict[str, list[float]]:
     """Seconds per training step of each cell, timed side by side.
 
@@ -227,12 +274,13 @@ def step_seconds(
     same random batch of ``length`` steps. After a warm-up step each, the
     cells take turns: ``rounds`` rounds of ``steps`` steps per cell, in a
     rotated order every round, so a change in machine load hits every cell
-    alike. Returns ``{kind: [seconds per step, one per round]}``.
+    alike. ``jit_compile``: XLA on (one shape, so one compile) or off.
+    Returns ``{kind: [seconds per step, one per round]}``.
     """
     import keras
     import tensorflow as tf
 
-    from .models import RECURRENT_LAYERS, xla_on_cpu
+    from .models import RECURRENT_LAYERS
 
     rng = np.random.default_rng(seed)
     x = tf.constant(rng.standard_normal((batch, length, input_dim)).astype("float32"))
@@ -245,7 +293,7 @@ def step_seconds(
             RECURRENT_LAYERS[kind](units),
             keras.layers.Dense(1, activation="sigmoid"),
         ])
-        net.compile(optimizer="adam", loss="binary_crossentropy", jit_compile=xla_on_cpu())
+        net.compile(optimizer="adam", loss="binary_crossentropy", jit_compile=jit_compile)
         net.train_on_batch(x, y)  # compile once, outside the clock
         nets[kind] = net
     out: dict[str, list[float]] = {k: [] for k in kinds}
@@ -257,3 +305,66 @@ def step_seconds(
                 nets[kind].train_on_batch(x, y)
             out[kind].append((time.perf_counter() - start) / steps)
     return out
+
+
+def load_log(name: str) -> dict[str, Any]:
+    """A committed benchmark log, ``benchmarks/logs/bench_claims_<name>.json``."""
+    import json
+
+    from .config import repo_root
+
+    path = repo_root() / "benchmarks" / "logs" / f"bench_claims_{name}.json"
+    if not path.exists():
+        raise FileNotFoundError(
+            f"{path} is missing: run python benchmarks/bench_claims.py --part {name}"
+        )
+    return json.loads(path.read_text())
+
+
+def unique_runs(runs: Sequence[dict]) -> list[dict]:
+    """One run per (cell, training size, seed): the last one logged."""
+    return list({(r["cell"], r["train_reviews"], r["seed"]): r for r in runs}.values())
+
+
+def curve(runs: Sequence[dict], cell: str, key: str = "test_accuracy") -> dict[int, dict]:
+    """Per training size: ``{"mean", "half", "n", "values"}`` of ``key`` for one cell."""
+    out: dict[int, dict] = {}
+    rows = [r for r in unique_runs(runs) if r["cell"] == cell]
+    for size in sorted({r["train_reviews"] for r in rows}):
+        values = [r[key] for r in rows if r["train_reviews"] == size]
+        mean, half = t_interval(values)
+        out[size] = {"mean": mean, "half": half, "n": len(values), "values": values}
+    return out
+
+
+def paired_difference(runs: Sequence[dict], a: str, b: str) -> dict[int, dict]:
+    """Test accuracy of cell ``a`` minus cell ``b``, paired by seed, per size.
+
+    Runs with the same seed and size share the training reviews, the batch
+    order and the dropout stream; only the cell differs. Returns per size
+    ``{"mean", "half", "n"}`` (95 % t-interval of the paired differences).
+    """
+    rows = unique_runs(runs)
+    acc = {(r["cell"], r["train_reviews"], r["seed"]): r["test_accuracy"] for r in rows}
+    out: dict[int, dict] = {}
+    for size in sorted({r["train_reviews"] for r in rows}):
+        diffs = [acc[(a, size, s)] - acc[(b, size, s)]
+                 for (c, n, s) in acc if c == a and n == size and (b, size, s) in acc]
+        if diffs:
+            mean, half = t_interval(diffs)
+            out[size] = {"mean": mean, "half": half, "n": len(diffs)}
+    return out
+
+
+def prediction_interval(values: Sequence[float]) -> tuple[float, float]:
+    """``(low, high)``: where one more run should land, 95 % (Student t).
+
+    ``mean ± t · sd · sqrt(1 + 1/n)`` over the logged runs: the noise a
+    single re-run is allowed. Needs at least two values.
+    """
+    x = np.asarray(values, dtype=float)
+    if x.size < 2:
+        raise ValueError("a prediction interval needs at least two runs")
+    q = _T975[x.size - 2] if x.size - 1 <= len(_T975) else 1.960
+    half = q * x.std(ddof=1) * math.sqrt(1 + 1 / x.size)
+    return float(x.mean() - half), float(x.mean() + half)

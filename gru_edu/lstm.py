@@ -75,10 +75,11 @@ class LSTMParams:
 
     @classmethod
     def random(cls, input_dim: int, units: int, seed: int = 0,
-               scale: float | None = None) -> "LSTMParams":
+               scale: float | None = None, forget_bias: float = 1.0) -> "LSTMParams":
         """Keras ``LSTM`` defaults: Glorot-uniform kernel, orthogonal recurrent
-        kernel, bias 0 except the forget gate's 1 (``unit_forget_bias``).
-        With ``scale`` every weight is normal with that standard deviation."""
+        kernel, bias 0 except the forget gate's ``forget_bias`` (Keras:
+        ``unit_forget_bias``, 1). With ``scale`` every weight is instead
+        normal with that standard deviation."""
         rng = np.random.default_rng(seed)
         if scale is not None:
             return cls(rng.standard_normal((input_dim, 4 * units)) * scale,
@@ -90,7 +91,7 @@ class LSTMParams:
         q, r = np.linalg.qr(a)
         recurrent = (q * np.sign(np.diag(r))).T
         bias = np.zeros(4 * units)
-        bias[units:2 * units] = 1.0
+        bias[units:2 * units] = forget_bias
         return cls(kernel, recurrent, bias)
 
     @classmethod

@@ -418,7 +418,8 @@ def make_model(
     update_bias: float = 0.0,
 ) -> MemoryModel:
     """A freshly initialised GRU, vanilla RNN or LSTM with a readout (Keras
-    init; ``update_bias`` is passed to :func:`init_gru`, the others have none)."""
+    init; ``update_bias`` is passed to :func:`init_gru`; for the LSTM it is
+    the forget-gate bias, 0 meaning Keras's default of 1; the RNN has none)."""
     if model not in MODELS:
         raise ValueError(f"model must be one of {MODELS}, got {model!r}")
     if model == "gru":
@@ -426,7 +427,8 @@ def make_model(
             input_dim, units, reset_after, seed, update_bias
         )
     elif model == "lstm":
-        cell = LSTMParams.random(input_dim, units, seed=seed)
+        cell = LSTMParams.random(input_dim, units, seed=seed,
+                                 forget_bias=update_bias or 1.0)
     else:
         cell = RNNParams.random(input_dim, units, seed=seed)
     return MemoryModel(model, cell, Readout.random(units, classes, seed=seed + 1))

@@ -100,8 +100,6 @@ def test_state_gradient_norms_lstm_counts_both_states():
 
 @pytest.mark.parametrize("kind", ["simple_rnn", "gru", "lstm"])
 def test_recurrent_parameters_match_keras(kind):
-    import keras
-
     from gru_edu.models import RECURRENT_LAYERS
 
     layer = RECURRENT_LAYERS[kind](7)
@@ -132,3 +130,29 @@ def test_epochs_for_picks_the_nearest_budget():
     assert claims.epochs_for(500) == claims.EPOCH_BUDGET[500]
     assert claims.epochs_for(24000) == claims.EPOCH_BUDGET[24000]
     assert claims.epochs_for(1100) == claims.EPOCH_BUDGET[1000]
+
+
+def _run(cell, size, seed, acc):
+    return {"cell": cell, "train_reviews": size, "seed": seed, "test_accuracy": acc}
+
+
+def test_curve_and_paired_difference():
+    runs = [_run("gru", 500, s, a) for s, a in enumerate([0.70, 0.72, 0.74])]
+    runs += [_run("lstm", 500, s, a) for s, a in enumerate([0.69, 0.70, 0.71])]
+    runs += [_run("lstm", 500, 0, 0.60)]  # a rerun of seed 0 replaces the first
+    c = claims.curve(runs, "lstm")
+    assert c[500]["n"] == 3 and c[500]["mean"] == pytest.approx((0.60 + 0.70 + 0.71) / 3)
+    d = claims.paired_difference(runs, "gru", "lstm")
+    diffs = [0.10, 0.02, 0.03]
+    assert d[500]["n"] == 3 and d[500]["mean"] == pytest.approx(np.mean(diffs))
+    assert d[500]["half"] == pytest.approx(claims.t_interval(diffs)[1])
+
+
+def test_prediction_interval_is_wider_than_the_mean_interval():
+    values = [0.80, 0.82, 0.84, 0.81, 0.83]
+    low, high = claims.prediction_interval(values)
+    mean, half = claims.t_interval(values)
+    assert low < mean - half and high > mean + half
+    assert (high - low) / 2 == pytest.approx(half * np.sqrt(len(values) + 1))
+    with pytest.raises(ValueError):
+        claims.prediction_interval([0.5])
