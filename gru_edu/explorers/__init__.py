@@ -13,6 +13,8 @@
 * :mod:`.gate_figures` – notebook 04: static figures of the gates
 * :mod:`.unit_words` – notebook 04: the words at which one unit writes or
   keeps most
+* :mod:`.counting_explorer` – notebook 05: one LSTM unit and one GRU unit
+  counting aⁿbⁿ
 
 Import from the module, e.g.
 ``from gru_edu.explorers.cell_explorer import cell_explorer``.
