@@ -172,8 +172,9 @@ def part_speed(args: argparse.Namespace) -> None:
     """Seconds per step, SimpleRNN / GRU / LSTM at 64 units, side by side."""
     path = args.log_dir / "bench_claims_speed.json"
     log = new_log("bench_claims_speed",
-                  "seconds per training step (batch 128, 200 steps long, 65 inputs, "
-                  "64 units), cells interleaved in one process; XLA off and on")
+                  f"seconds per training step (batch {RECIPE.batch_size}, "
+                  f"{RECIPE.maxlen} steps long, {INPUT_DIM} inputs, {UNITS} units), "
+                  "cells interleaved in one process; XLA off and on")
     kinds = ["simple_rnn", "gru", "lstm"]
     start = time.perf_counter()
     for jit in (False, True):
