@@ -237,20 +237,25 @@ def part_memory(args: argparse.Namespace) -> None:
 
     path = args.log_dir / "bench_claims_memory.json"
     steps, lr = 600, 1e-2
-    log = new_log("bench_claims_memory",
-                  "notebook 02's recall-the-marked-symbol task (4 symbols, chance 0.25); "
-                  f"NumPy cells, {steps} Adam steps of 32 fresh sequences, lr {lr}; "
-                  "accuracy on 1000 held-out sequences")
+    log = read_log(path) or new_log(
+        "bench_claims_memory",
+        "notebook 02's recall-the-marked-symbol task (4 symbols, chance 0.25); "
+        f"NumPy cells, {steps} Adam steps of 32 fresh sequences, lr {lr}; "
+        "accuracy on 1000 held-out sequences")
+    log.setdefault("sessions", []).append(session())
     log["models"] = {k: {"kind": v[0], "units": v[1], "update_bias": v[2],
                          "parameters": memory.make_model(v[0], 5, v[1], 4).count()}
                      for k, v in MEMORY_MODELS.items()}
     start = time.perf_counter()
     T_grad = 100
     xg, yg = memory.memory_task(batch=32, T=T_grad, seed=99)
-    log["gradient_by_lag"] = {"T": T_grad, "start": {}, "trained": {}}
+    log.setdefault("gradient_by_lag", {"T": T_grad, "start": {}, "trained": {}})
     for T in args.memory_T:
-        for seed in args.seeds or [0, 1, 2]:
+        for seed in args.seeds or [0, 1, 2, 3, 4]:
             for name, (kind, units, bias) in MEMORY_MODELS.items():
+                if any((r["model"], r["T"], r["seed"]) == (name, T, seed)
+                       for r in log["runs"]):
+                    continue  # already in the log
                 hist = memory.train_memory_task(kind, T=T, units=units, steps=steps, lr=lr,
                                                 update_bias=bias, seed=seed, progress=False)
                 acc = memory.evaluate(hist.model, T=T, batch=1000)
@@ -265,7 +270,8 @@ def part_memory(args: argparse.Namespace) -> None:
                     log["gradient_by_lag"]["trained"][name] = memory.state_gradient_norms(
                         hist.model, xg, yg).tolist()
                 write_log(log, path)
-    log["wall_seconds_total"] = time.perf_counter() - start
+    log["sessions"][-1]["wall_seconds"] = time.perf_counter() - start
+    log["wall_seconds_total"] = sum(s.get("wall_seconds", 0.0) for s in log["sessions"])
     write_log(log, path)
 
 

@@ -44,7 +44,7 @@ __all__ = [
     "matched_lstm_units",
     "epochs_for",
     "t_interval",
-    "BestEpoch",
+    "best_epoch_callback",
     "train_point",
     "step_seconds",
     "MATRIX_BLOCKS",
@@ -155,34 +155,34 @@ def t_interval(values: Sequence[float], level: float = 0.95) -> tuple[float, flo
     return mean, float(q * x.std(ddof=1) / math.sqrt(x.size))
 
 
-def _keras_callback_base() -> type:
+def best_epoch_callback() -> Any:
+    """A Keras callback that keeps the weights of the best ``val_accuracy`` epoch.
+
+    It restores them when training ends; its ``best_epoch`` (1-based) and
+    ``best_val_accuracy`` say which epoch won. The choice of epoch is made on
+    the validation part only. (Built on call, so importing this module does
+    not import Keras.)
+    """
     import keras
 
-    return keras.callbacks.Callback
+    class BestEpoch(keras.callbacks.Callback):
+        def on_train_begin(self, logs: dict | None = None) -> None:
+            self.best_val_accuracy = -1.0
+            self.best_epoch = 0
+            self._weights: list | None = None
 
+        def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+            acc = float((logs or {}).get("val_accuracy", -1.0))
+            if acc > self.best_val_accuracy:
+                self.best_val_accuracy = acc
+                self.best_epoch = epoch + 1
+                self._weights = self.model.get_weights()
 
-class BestEpoch(_keras_callback_base()):  # type: ignore[misc]
-    """Keeps the weights of the epoch with the best ``val_accuracy``; restores them at the end.
+        def on_train_end(self, logs: dict | None = None) -> None:
+            if self._weights is not None:
+                self.model.set_weights(self._weights)
 
-    The choice of epoch is made on the validation part only. ``best_epoch``
-    (1-based) and ``best_val_accuracy`` say which epoch won.
-    """
-
-    def on_train_begin(self, logs: dict | None = None) -> None:
-        self.best_val_accuracy = -1.0
-        self.best_epoch = 0
-        self._weights: list | None = None
-
-    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        acc = float((logs or {}).get("val_accuracy", -1.0))
-        if acc > self.best_val_accuracy:
-            self.best_val_accuracy = acc
-            self.best_epoch = epoch + 1
-            self._weights = self.model.get_weights()
-
-    def on_train_end(self, logs: dict | None = None) -> None:
-        if self._weights is not None:
-            self.model.set_weights(self._weights)
+    return BestEpoch()
 
 
 def train_point(
@@ -200,7 +200,7 @@ def train_point(
     The recipe is ``settings`` (default :class:`TrainSettings` defaults: the
     notebook 03 recipe) with the cell ``kind``, ``units`` and ``epochs``
     swapped in. The cosine schedule decays over the ``epochs``; the weights
-    of the best validation epoch are kept (:class:`BestEpoch`), then the
+    of the best validation epoch are kept (:func:`best_epoch_callback`), then the
     test reviews in ``parts`` are scored once. Returns a JSON-ready dict.
 
     ``jit_compile=False`` by default: XLA compiles once per batch shape, and
@@ -229,7 +229,7 @@ def train_point(
         ),
         jit_compile=jit_compile,
     )
-    best = BestEpoch()
+    best = best_epoch_callback()
     start = time.perf_counter()
     hist = fit(
         model, parts.x_train, parts.y_train, epochs=s.epochs, batch_size=s.batch_size,

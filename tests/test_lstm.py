@@ -156,3 +156,25 @@ def test_prediction_interval_is_wider_than_the_mean_interval():
     assert (high - low) / 2 == pytest.approx(half * np.sqrt(len(values) + 1))
     with pytest.raises(ValueError):
         claims.prediction_interval([0.5])
+
+
+def test_best_epoch_callback_restores_the_best_validation_epoch():
+    import keras
+
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse", metrics=["accuracy"])
+    cb = claims.best_epoch_callback()
+    seen = []
+
+    class Fake(keras.callbacks.Callback):
+        # feeds made-up validation accuracies, remembering the weights of each epoch
+        def on_epoch_end(self, epoch, logs=None):
+            logs["val_accuracy"] = [0.5, 0.9, 0.7][epoch]
+            seen.append([w.copy() for w in self.model.get_weights()])
+
+    x = np.linspace(-1, 1, 16)[:, None]
+    model.fit(x, 3 * x, epochs=3, verbose=0, callbacks=[Fake(), cb])
+    assert cb.best_epoch == 2 and cb.best_val_accuracy == 0.9
+    for got, want in zip(model.get_weights(), seen[1]):
+        np.testing.assert_array_equal(got, want)
