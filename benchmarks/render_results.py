@@ -18,6 +18,10 @@ from pathlib import Path
 from typing import Any, Callable
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import render_claims  # noqa: E402  (notebook 05's sections)
+
 LOGS = HERE / "logs"
 RESULTS = HERE / "RESULTS.md"
 LEARNERS_PATH = HERE.parent / "notebooks" / "README.md"
@@ -499,6 +503,14 @@ SECTIONS: list[tuple[str, Callable[[dict[str, Any]], list[str]], str]] = [
     ("bench_gate_explorer.json", explorer_section, "python benchmarks/bench_gate_explorer.py"),
     ("bench_a2_master.json", a2_section, "python benchmarks/bench_a2_master.py"),
     ("bench_xla.json", xla_section, "python benchmarks/bench_xla.py"),
+    ("bench_claims_curves.json", lambda log: render_claims.curves_section(log, _header),
+     "python benchmarks/bench_claims.py --part curves"),
+    ("bench_claims_speed.json", lambda log: render_claims.speed_section(log, _header),
+     "python benchmarks/bench_claims.py --part speed"),
+    ("bench_claims_counting.json", lambda log: render_claims.counting_section(log, _header),
+     "python benchmarks/bench_claims.py --part counting"),
+    ("bench_claims_memory.json", lambda log: render_claims.memory_section(log, _header),
+     "python benchmarks/bench_claims.py --part memory"),
     ("bench_deeper.json", deeper_section, "python benchmarks/bench_deeper.py"),
     ("notebook_times.json", notebooks_section, "python benchmarks/time_notebooks.py"),
     ("kernel_resources.json", resources_section, "python benchmarks/kernel_resources.py"),

@@ -34,6 +34,7 @@ NOTEBOOKS = [
     "02_numpy_gru_cell.ipynb",
     "03_keras_imdb.ipynb",
     "04_gate_explorer.ipynb",
+    "05_gru_vs_lstm_claims.ipynb",
     "06_reading_the_gates_deeper.ipynb",
     "assignments/a1_gru_from_scratch/a1_gru_from_scratch.ipynb",
     "assignments/a2_imdb_gru/a2_imdb_gru.ipynb",

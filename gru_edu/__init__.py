@@ -7,7 +7,12 @@ Modules, one per concern:
 * :mod:`gru_edu.gradcheck` – central differences and the one relative error
 * :mod:`gru_edu.conventions` – Keras ↔ PyTorch/cuDNN converters, the
   ``(1 − z)`` flip, each convention's equations as a NumPy reference
-* :mod:`gru_edu.memory`  – a long-memory task, a vanilla RNN, Adam (notebook 02)
+* :mod:`gru_edu.memory`  – a long-memory task, a vanilla RNN, the trainer (notebook 02)
+* :mod:`gru_edu.lstm`    – a NumPy LSTM in the Keras layout (notebook 05)
+* :mod:`gru_edu.optim`   – Adam for the NumPy models
+* :mod:`gru_edu.counting` – the aⁿbⁿ counting task (notebook 05)
+* :mod:`gru_edu.claims`  – GRU vs LSTM on IMDB: learning curves, matched sizes,
+  step timing, intervals (notebook 05)
 * :mod:`gru_edu.segments` – a task where the reset gate matters (notebook 02)
 * :mod:`gru_edu.imdb`    – IMDB sentiment, one module per stage: ``vocab``,
   ``archive``, ``cache``, ``dataset``, ``splits`` (the one protocol),
@@ -21,7 +26,7 @@ Modules, one per concern:
 * :mod:`gru_edu.explorers` – the slider explorers, each with its figure:
   ``base``, ``cell_explorer``, ``memory_explorer``, ``gate_reviews``,
   ``gate_explorer``, ``gate_drawing``, ``gate_figures``, ``unit_words``,
-  ``saturation_view``, ``pattern_explorer`` (``plots`` and ``widgets`` are
+  ``counting_explorer``, ``saturation_view``, ``pattern_explorer`` (``plots`` and ``widgets`` are
   their old import paths)
 * :mod:`gru_edu.grading` – assignment checks, feedback, call detector, otter
   commands, autograders for containers (``checks``, ``guard``, ``assign`` are

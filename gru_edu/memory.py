@@ -14,10 +14,11 @@ Notebook 02 trains the NumPy GRU of :mod:`gru_edu.cell` next to a vanilla
   the GRU is always :mod:`gru_edu.cell`.
 * **The readout** (:func:`softmax_cross_entropy`): logits ``h_T V + c``, mean
   cross-entropy over the batch.
-* **The trainer** (:class:`Adam`, :func:`train_memory_task`): plain Adam with
+* **The trainer** (:class:`gru_edu.optim.Adam`, :func:`train_memory_task`): plain Adam with
   gradient-norm clipping, a fresh batch every step, a tqdm progress bar.
 
-Everything is seeded: the same arguments give the same history.
+Notebook 05 adds an LSTM (``model="lstm"``, :mod:`gru_edu.lstm`) beside
+the two. Everything is seeded: the same arguments give the same history.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ from typing import Any
 import numpy as np
 
 from gru_edu.cell import GRUParams, gru_backward, gru_forward
+from gru_edu.lstm import LSTMParams, lstm_backward, lstm_forward
+from gru_edu.optim import Adam
 
 __all__ = [
     "memory_task",
@@ -50,7 +53,7 @@ __all__ = [
     "state_gradient_norms",
 ]
 
-MODELS = ("gru", "rnn")
+MODELS = ("gru", "rnn", "lstm")
 _FLUSH_TO_ZERO = 1e-200
 
 
@@ -349,62 +352,15 @@ class Readout:
         return h_last @ self.kernel + self.bias
 
 
-# ------------------------------------------------------------------ Adam
-
-
-class Adam:
-    """Adam (Kingma & Ba 2015) with optional clipping of the global gradient norm.
-
-    ``step(params, grads)`` updates the arrays in ``params`` (a dict name →
-    array) in place and returns the gradient norm before clipping.
-    """
-
-    def __init__(
-        self,
-        lr: float = 1e-2,
-        beta1: float = 0.9,
-        beta2: float = 0.999,
-        eps: float = 1e-8,
-        clip_norm: float | None = 1.0,
-    ) -> None:
-        self.lr, self.beta1, self.beta2, self.eps = lr, beta1, beta2, eps
-        self.clip_norm = clip_norm
-        self.t = 0
-        self.m: dict[str, np.ndarray] = {}
-        self.v: dict[str, np.ndarray] = {}
-
-    def step(
-        self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]
-    ) -> float:
-        norm = float(np.sqrt(sum(np.sum(g * g) for g in grads.values())))
-        scale = 1.0
-        if self.clip_norm is not None and norm > self.clip_norm:
-            scale = self.clip_norm / norm
-        self.t += 1
-        b1, b2 = self.beta1, self.beta2
-        for name, p in params.items():
-            g = grads[name] * scale
-            m = self.m.setdefault(name, np.zeros_like(p))
-            v = self.v.setdefault(name, np.zeros_like(p))
-            m *= b1
-            m += (1 - b1) * g
-            v *= b2
-            v += (1 - b2) * g * g
-            m_hat = m / (1 - b1**self.t)
-            v_hat = v / (1 - b2**self.t)
-            p -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
-        return norm
-
-
 # ------------------------------------------------------------ the model
 
 
 @dataclass
 class MemoryModel:
-    """A recurrent cell (GRU or vanilla RNN) followed by a softmax readout."""
+    """A recurrent cell (GRU, vanilla RNN or LSTM) and a softmax readout."""
 
     kind: str
-    cell: GRUParams | RNNParams
+    cell: GRUParams | RNNParams | LSTMParams
     readout: Readout
 
     def count(self) -> int:
@@ -422,9 +378,8 @@ class MemoryModel:
 
     def run(self, x: np.ndarray) -> tuple[np.ndarray, Any]:
         """States ``(batch, T, units)`` and the cache for the backward pass."""
-        if self.kind == "gru":
-            return gru_forward(x, self.cell)
-        return rnn_forward(x, self.cell)
+        forward = {"gru": gru_forward, "lstm": lstm_forward}.get(self.kind, rnn_forward)
+        return forward(x, self.cell)
 
     def logits(self, x: np.ndarray) -> np.ndarray:
         h, _ = self.run(x)
@@ -441,7 +396,7 @@ class MemoryModel:
         acc = float(np.mean(logits.argmax(-1) == y))
         dh_seq = np.zeros_like(h)
         dh_seq[:, -1] = dlogits @ self.readout.kernel.T
-        back = gru_backward if self.kind == "gru" else rnn_backward
+        back = {"gru": gru_backward, "lstm": lstm_backward}.get(self.kind, rnn_backward)
         g = back(dh_seq, cache)
         grads = {
             "kernel": g.kernel,
@@ -462,14 +417,18 @@ def make_model(
     reset_after: bool = True,
     update_bias: float = 0.0,
 ) -> MemoryModel:
-    """A freshly initialised GRU or vanilla RNN with a readout (Keras-style
-    init; ``update_bias`` is passed to :func:`init_gru`, the RNN has none)."""
+    """A freshly initialised GRU, vanilla RNN or LSTM with a readout (Keras
+    init; ``update_bias`` is passed to :func:`init_gru`; for the LSTM it is
+    the forget-gate bias, 0 meaning Keras's default of 1; the RNN has none)."""
     if model not in MODELS:
         raise ValueError(f"model must be one of {MODELS}, got {model!r}")
     if model == "gru":
         cell: GRUParams | RNNParams = init_gru(
             input_dim, units, reset_after, seed, update_bias
         )
+    elif model == "lstm":
+        cell = LSTMParams.random(input_dim, units, seed=seed,
+                                 forget_bias=update_bias or 1.0)
     else:
         cell = RNNParams.random(input_dim, units, seed=seed)
     return MemoryModel(model, cell, Readout.random(units, classes, seed=seed + 1))
@@ -523,7 +482,7 @@ def train_memory_task(
     seed: int = 0,
     progress: bool = True,
 ) -> History:
-    """Train a GRU (``model="gru"``) or vanilla RNN (``"rnn"``) on :func:`memory_task`.
+    """Train a GRU (``model="gru"``), vanilla RNN (``"rnn"``) or LSTM on :func:`memory_task`.
 
     Each step draws a fresh batch of ``batch`` sequences of length ``T``,
     computes the loss on the last state's readout, backpropagates through
@@ -584,7 +543,10 @@ def state_gradient_norms(
     the gradient that survives the trip back, which stays meaningful when a
     trained model's loss (and so every gradient) is close to zero.
 
-    For the vanilla RNN this is the ``h`` field of :func:`rnn_backward`.
+    For the vanilla RNN this is the ``h`` field of :func:`rnn_backward`; for
+    the LSTM, whose state is the pair ``(h_t, c_t)``, it is the norm of both
+    gradients together (fields ``h`` and ``c`` of
+    :func:`gru_edu.lstm.lstm_backward`).
     :func:`gru_edu.cell.gru_backward` returns the gradient with respect to
     the *initial* state only, so for the GRU we restart the recurrence from
     ``h_t`` (run steps ``t+1 .. T-1`` with ``h0 = h_t``) and read
@@ -595,10 +557,11 @@ def state_gradient_norms(
     # per-sequence loss, not the batch mean: undo the 1/batch
     d_last = dlogits @ model.readout.kernel.T * x.shape[0]
     T = x.shape[1]
-    if model.kind == "rnn":
+    if model.kind in ("rnn", "lstm"):
         dh_seq = np.zeros_like(h)
         dh_seq[:, -1] = d_last
-        dh = rnn_backward(dh_seq, cache).h
+        g = (rnn_backward if model.kind == "rnn" else lstm_backward)(dh_seq, cache)
+        dh = g.h if model.kind == "rnn" else np.concatenate([g.h, g.c], axis=-1)
     else:
         dh = np.empty_like(h)
         dh[:, -1] = d_last

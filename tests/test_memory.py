@@ -199,7 +199,7 @@ def test_model_gradients_match_finite_differences(kind):
 
 def test_make_model_rejects_unknown_kind():
     with pytest.raises(ValueError, match="model must be one of"):
-        M.make_model("lstm", 5, 3, 4)
+        M.make_model("transformer", 5, 3, 4)
 
 
 # ------------------------------------------------------------------ Adam

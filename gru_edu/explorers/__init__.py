@@ -14,6 +14,8 @@
 * :mod:`.gate_figures` – notebook 04: static figures of the gates
 * :mod:`.unit_words` – notebook 04: the words at which one unit writes or
   keeps most
+* :mod:`.counting_explorer` – notebook 05: one LSTM unit and one GRU unit
+  counting aⁿbⁿ
 * :mod:`.saturation_view` – notebook 06: gate saturation scatters, memory
   reach curves, the saturation explorer linked to a gate explorer
 * :mod:`.pattern_explorer` – notebook 06: select and match (LSTMVis)

@@ -260,6 +260,45 @@ NOTEBOOK_04 = NotebookSpec(
     ],
 )
 
+# ---------------------------------------------------- notebook 05 explorer
+
+
+def _counting_explorer() -> Any:
+    from gru_edu.explorers.counting_explorer import counting_explorer
+
+    return counting_explorer()
+
+
+def _counting_expected(explorer: Any) -> dict[str, Any]:
+    """LSTM cell state and GRU state for the slider values, from the two cells."""
+    from gru_edu.cell import gru_forward
+    from gru_edu.explorers.counting_explorer import (counting_gru, counting_lstm,
+                                                     counting_string)
+    from gru_edu.lstm import lstm_forward
+
+    v = explorer.values()
+    n = int(v["n"])
+    x = counting_string(n)
+    _, cache = lstm_forward(x, counting_lstm(v["keep"], v["w"]))
+    h, _ = gru_forward(x, counting_gru(v["keep"], v["w"]))
+    c = cache.c[0, :, 0]
+    return {"c": c, "h": h[0, :, 0], "c_peak": float(c[n - 1]),
+            "h_peak": float(h[0, n - 1, 0]), "c_end": float(c[-1])}
+
+
+NOTEBOOK_05 = NotebookSpec(
+    "05_gru_vs_lstm_claims.ipynb",
+    explorers=[
+        ExplorerCheck(
+            title="Counting with one unit", var="counter", slug="counting",
+            build=_counting_explorer,
+            moves=[Keys("n", "ArrowRight", 5), Drag("keep", -60.0)],
+            expected=_counting_expected,
+        ),
+    ],
+)
+
+
 def _select_match(*args: Any, **kwargs: Any) -> dict[str, Any]:
     from deeper_checks import check_select_match
 
@@ -288,7 +327,7 @@ NOTEBOOK_06 = NotebookSpec(
 )
 
 NOTEBOOKS = {spec.name: spec
-             for spec in (NOTEBOOK_01, NOTEBOOK_04, NOTEBOOK_06)}
+             for spec in (NOTEBOOK_01, NOTEBOOK_04, NOTEBOOK_05, NOTEBOOK_06)}
 
 
 def app_notebook() -> NotebookSpec:
