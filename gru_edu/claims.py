@@ -4,7 +4,7 @@ The tutorial behind this collection claims, without evidence, that GRUs
 "need fewer data to generalise" and that an LSTM may win "when there is
 enough data". This module holds what the benchmark
 (``benchmarks/bench_claims.py``) and notebook 05 need to put both claims to
-the test under the protocol of :mod:`gru_edu.splits`:
+the test under the protocol of :mod:`gru_edu.imdb.splits`:
 
 * :func:`recurrent_parameters` and :func:`matched_lstm_units`: an LSTM with
   about as many weights as a GRU (the LSTM has 4 weight blocks, the GRU 3);
