@@ -37,7 +37,7 @@ import keras  # noqa: E402
 
 from .errors import EmptyReviewError, UnsupportedModelError
 from .keras_plumbing import _keras_model
-from .replay import PAD
+from ..imdb.vocab import PAD
 
 __all__ = [
     "OUTPUTS",

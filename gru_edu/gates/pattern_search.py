@@ -27,7 +27,8 @@ import numpy as np
 
 from .errors import EmptyReviewError, GatesError
 from .keras_plumbing import _keras_model
-from .replay import PAD, TOLERANCE, _trace
+from ..imdb.vocab import PAD
+from .replay import TOLERANCE, _trace
 
 __all__ = [
     "SIGNALS",
