@@ -24,7 +24,7 @@ from .a1_probes import (GRAD_KEYS, _ablation_table, _add_hypotheses, _as_array,
                         _truncated_grads)
 from .feedback import Feedback, Finding, _indent
 from .limits import (DEFAULT_SECONDS, TimeLimitExceeded, _check_defined, _copy,
-                     _report_error, _safe_call, forbids)
+                     _Call, _report_error, _safe_call, forbids)
 
 
 __all__ = [

@@ -19,7 +19,7 @@ from .. import cell
 from ..cell import GRUParams
 from ..gradcheck import numerical_gradient, relative_error
 from .feedback import GATE_NAMES, KERAS_BLOCKS, Feedback, _indent
-from .limits import TimeLimitExceeded, _safe_call
+from .limits import TimeLimitExceeded, _Call, _safe_call
 
 
 __all__ = [
