@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from . import config  # noqa: E402
+from gru_edu import config  # noqa: E402
 
 config.quiet_tensorflow()
 
