@@ -314,7 +314,7 @@ def _run(args: argparse.Namespace) -> int:
     except FileNotFoundError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    print(f"open {Path(args.out) / 'index.html'}")
+    print(f"index page: {Path(args.out) / 'index.html'}")
     return 0 if all(p.ok for p in pages) else 1
 
 

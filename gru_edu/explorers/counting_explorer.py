@@ -25,7 +25,7 @@ from gru_edu.lstm import LSTMParams, lstm_forward
 
 from .base import GATE_COLOURS, Explorer, _slider, new_figure
 
-#: A gate bias that makes the gate practically open (σ(10) ≈ 0.99995).
+#: A gate bias that puts the gate at practically 1 (σ(10) ≈ 0.99995).
 _OPEN = 10.0
 
 
@@ -38,7 +38,7 @@ def counting_string(n: int) -> np.ndarray:
 
 
 def counting_lstm(keep: float, w: float) -> LSTMParams:
-    """One LSTM unit: input and output gates open, forget gate ``σ(keep)``,
+    """One LSTM unit: input and output gates at 1, forget gate ``σ(keep)``,
     candidate ``tanh(+w)`` on an ``a`` and ``tanh(-w)`` on a ``b``."""
     kernel = np.array([[0.0, 0.0, w, 0.0], [0.0, 0.0, -w, 0.0]])
     bias = np.array([_OPEN, keep, 0.0, _OPEN])
@@ -47,7 +47,7 @@ def counting_lstm(keep: float, w: float) -> LSTMParams:
 
 def counting_gru(keep: float, w: float) -> GRUParams:
     """One GRU unit (``reset_after=False``): update gate ``σ(keep)``,
-    candidate ``tanh(±w + h_{t-1})`` (the reset gate open), so it tries to
+    candidate ``tanh(±w + h_{t-1})`` (the reset gate at 1: it reads the whole state), so it tries to
     add to its state as the LSTM does."""
     kernel = np.array([[0.0, 0.0, w], [0.0, 0.0, -w]])
     recurrent = np.array([[0.0, 0.0, 1.0]])

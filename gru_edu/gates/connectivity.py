@@ -46,6 +46,7 @@ __all__ = [
     "gradient_connectivity",
     "memory_reach",
     "check_against_keras",
+    "clear_gradient_cache",
 ]
 
 #: What the gradient is taken of: the logit (pre-sigmoid) or the probability.
@@ -146,7 +147,18 @@ class _GradFn:
         return tuple(np.asarray(t) for t in out)
 
 
+#: One compiled gradient function per model. Its closure holds the model, so
+#: an entry lives until :func:`clear_gradient_cache` drops it (an explorer's
+#: ``close()`` does).
 _FNS: "weakref.WeakKeyDictionary[Any, _GradFn]" = weakref.WeakKeyDictionary()
+
+
+def clear_gradient_cache(model: Any = None) -> None:
+    """Forget the compiled gradient function of ``model`` (of every model if None)."""
+    if model is None:
+        _FNS.clear()
+    else:
+        _FNS.pop(model, None)
 
 
 def _grad_fn(model: Any) -> _GradFn:
