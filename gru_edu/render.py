@@ -38,9 +38,10 @@ __all__ = ["render_collection", "render_notebook", "static_widgets", "LEARNERS_P
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
-#: The notebooks of the learner's path, in reading order.
-LEARNERS_PATH = ["01_gru_equations.ipynb", "02_numpy_gru_cell.ipynb",
-                 "03_keras_imdb.ipynb", "04_gate_explorer.ipynb"]
+#: The notebooks of the learner's path, in reading order: every numbered
+#: notebook in ``notebooks/`` (the assignment masters hold solutions).
+LEARNERS_PATH = sorted(
+    p.name for p in (config.repo_root() / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
 _CONTAINERS = {"VBoxModel": "column", "BoxModel": "column", "HBoxModel": "row",
                "GridBoxModel": "row", "AccordionModel": "column", "TabModel": "column",
