@@ -37,6 +37,7 @@ import keras  # noqa: E402
 
 from .errors import EmptyReviewError, UnsupportedModelError
 from .keras_plumbing import _keras_model
+from .replay import _same_shape
 from ..imdb.vocab import PAD
 
 __all__ = [
@@ -311,9 +312,7 @@ def _reach_batches(model: Any, ids: np.ndarray, order: np.ndarray,
         rows = order[s:s + batch_size]
         cut = int(min(width, -(-max(int(lengths[rows].max()), 1) // 32) * 32))
         chunk = ids[rows, :cut]
-        if len(rows) < batch_size and s > 0:  # same shape: no recompilation
-            chunk = np.concatenate(
-                [chunk, np.repeat(chunk[:1], batch_size - len(rows), 0)])
+        chunk = _same_shape(chunk, batch_size, first=s == 0)
         con = gradient_connectivity(model, chunk)
         norm, mask = con.norm[:len(rows)], con.mask[:len(rows)]
         by_d, ok = _by_distance(norm, mask)

@@ -28,7 +28,7 @@ import numpy as np
 from .errors import EmptyReviewError, GatesError
 from .keras_plumbing import _keras_model
 from ..imdb.vocab import PAD
-from .replay import TOLERANCE, _trace
+from .replay import TOLERANCE, _same_shape, _trace
 
 __all__ = [
     "SIGNALS",
@@ -176,8 +176,7 @@ def build_state_cache(model: Any, ids: Any, *, signals: Sequence[str] = ("h", "z
         sel = rows[s:s + batch_size]
         chunk = ids[sel]
         n = len(sel)
-        if n < batch_size and s > 0:
-            chunk = np.concatenate([chunk, np.repeat(chunk[:1], batch_size - n, 0)])
+        chunk = _same_shape(chunk, batch_size, first=s == 0)
         traces, _ = _trace(model, chunk, tolerance, masked_steps=False)
         t = traces[layer]
         mask = t.mask[:n]

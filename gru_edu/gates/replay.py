@@ -367,6 +367,18 @@ def _replay_message(layer: Any, direction: str, sub: Any, err: float, tol: float
     )
 
 
+def _same_shape(chunk: np.ndarray, batch_size: int, first: bool) -> np.ndarray:
+    """``chunk`` filled up to ``batch_size`` rows with copies of its first row.
+
+    The first batch fixes the shape the model is compiled for; a shorter last
+    batch is filled so nothing is traced again (the extra rows are dropped by
+    the caller). The first batch itself is left as it is.
+    """
+    if first or len(chunk) >= batch_size:
+        return chunk
+    return np.concatenate([chunk, np.repeat(chunk[:1], batch_size - len(chunk), 0)])
+
+
 def _trace(
     model: Any, inputs: Any, tolerance: float, masked_steps: bool = True
 ) -> tuple[list[GateTrace], list[np.ndarray]]:

@@ -20,7 +20,7 @@ import numpy as np
 
 from .errors import EmptyReviewError, UnsupportedModelError
 from .keras_plumbing import _keras_model, _plan
-from .replay import TOLERANCE, _trace
+from .replay import TOLERANCE, _same_shape, _trace
 
 __all__ = [
     "SATURATION_KINDS",
@@ -124,8 +124,7 @@ def gate_saturation(model: Any, inputs: Any, *, low: float = 0.1,
     for s in starts:
         chunk = data[s:s + batch_size]
         n = len(chunk)
-        if n < batch_size and s > 0:  # same shape as before: no recompiling
-            chunk = np.concatenate([chunk, np.repeat(chunk[:1], batch_size - n, 0)])
+        chunk = _same_shape(chunk, batch_size, first=s == 0)
         traces, _ = _trace(model, chunk, tolerance, masked_steps=False)
         if sums is None:
             sums = [{k: np.zeros(t.units) for k in ("zl", "zr", "rl", "rr")}

@@ -20,7 +20,7 @@ import keras  # noqa: E402
 
 from .errors import EmptyReviewError, GatesError, UnsupportedModelError
 from .keras_plumbing import _keras_model, _plan
-from .replay import GATES, TOLERANCE, GateTrace, _trace
+from .replay import GATES, TOLERANCE, GateTrace, _same_shape, _trace
 from .text import _word
 
 
@@ -228,8 +228,7 @@ def gate_statistics(
     for s in starts:
         chunk = data[s: s + batch_size]
         n = len(chunk)
-        if n < batch_size and s > 0:  # same shape as before: no recompilation
-            chunk = np.concatenate([chunk, np.repeat(chunk[:1], batch_size - n, 0)])
+        chunk = _same_shape(chunk, batch_size, first=s == 0)
         traces, _ = _trace(model, chunk, tolerance, masked_steps=False)
         if accs is None:
             accs = [_Accumulator(t.units, vocab_size) for t in traces]
