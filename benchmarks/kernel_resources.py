@@ -22,7 +22,6 @@ processes once per process (the tree is one kernel, so this barely matters).
 
 from __future__ import annotations
 
-import argparse
 import math
 import resource
 import sys
@@ -38,7 +37,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from logbook import LOG_DIR, load_average, new_log, read_log, session, write_log  # noqa: E402
-from time_notebooks import NOTEBOOKS, ROOT, run_notebook, setting_env  # noqa: E402
+from time_notebooks import (NOTEBOOKS, ROOT, parse_selection,  # noqa: E402
+                            run_notebook, setting_env)
 
 LOG = LOG_DIR / "kernel_resources.json"
 INLINE = "module://matplotlib_inline.backend_inline"
@@ -136,15 +136,7 @@ def singleuser_resources(log: dict[str, Any]) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--settings", nargs="+", choices=["fast", "full"],
-                        default=["fast", "full"])
-    parser.add_argument("--notebooks", nargs="+", default=None,
-                        help="names without .ipynb (default: all, in reading order)")
-    parser.add_argument("--timeout", type=int, default=3600, help="seconds per cell")
-    args = parser.parse_args()
-    chosen = [n for n in NOTEBOOKS
-              if args.notebooks is None or Path(n).stem in args.notebooks]
+    args, chosen = parse_selection(__doc__.split("\n")[0])
 
     log = read_log(LOG) or new_log(
         "kernel_resources", "peak resident memory (kernel process tree), CPU seconds "

@@ -79,8 +79,10 @@ def setting_env(setting: str, artifacts: str) -> dict[str, str]:
     return env
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def parse_selection(description: str) -> tuple[argparse.Namespace, list[str]]:
+    """The command line both notebook benchmarks take: settings, notebooks,
+    timeout; returns the arguments and the chosen notebooks in reading order."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--settings", nargs="+", choices=["fast", "full"],
                         default=["fast", "full"])
     parser.add_argument("--notebooks", nargs="+", default=None,
@@ -89,6 +91,11 @@ def main() -> None:
     args = parser.parse_args()
     chosen = [n for n in NOTEBOOKS
               if args.notebooks is None or Path(n).stem in args.notebooks]
+    return args, chosen
+
+
+def main() -> None:
+    args, chosen = parse_selection(__doc__.split("\n")[0])
 
     log = read_log(LOG) or new_log("notebook_times", "wall time of each notebook, run top "
                                    "to bottom in a fresh kernel, fast and full setting")

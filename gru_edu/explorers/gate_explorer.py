@@ -170,10 +170,7 @@ class GateExplorer(Explorer):
         self._reviews.clear()
         self._orders.clear()
         if self.trained is not None:
-            from gru_edu.gates.connectivity import clear_gradient_cache
-
             gates.clear_cache(self.trained.model)
-            clear_gradient_cache(self.trained.model)
         self.trained = None
 
     def _remember(self, key: tuple, trace: ReviewTrace) -> ReviewTrace:

@@ -149,8 +149,8 @@ class _GradFn:
 
 
 #: One compiled gradient function per model. Its closure holds the model, so
-#: an entry lives until :func:`clear_gradient_cache` drops it (an explorer's
-#: ``close()`` does).
+#: an entry lives until :func:`clear_gradient_cache` drops it
+#: (``gates.clear_cache`` does, and so does an explorer's ``close()``).
 _FNS: "weakref.WeakKeyDictionary[Any, _GradFn]" = weakref.WeakKeyDictionary()
 
 

@@ -323,8 +323,13 @@ def _plan(model: Any) -> _Plan:
 
 
 def clear_cache(model: Any = None) -> None:
-    """Forget the compiled extraction of ``model`` (of every model if None)."""
+    """Forget what was compiled for ``model`` (for every model if None): its
+    gate extraction and its gradient function (:mod:`.connectivity`)."""
+    from .connectivity import clear_gradient_cache  # it imports this module
+
     if model is None:
         _PLANS.clear()
     else:
-        _PLANS.pop(_keras_model(model), None)
+        model = _keras_model(model)
+        _PLANS.pop(model, None)
+    clear_gradient_cache(model)
