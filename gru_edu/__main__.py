@@ -1,6 +1,6 @@
-"""Command line: ``python -m gru_edu train ...`` trains an IMDB classifier and saves it.
+"""The one command line of gru-edu: ``python -m gru_edu COMMAND`` (also ``gru-edu COMMAND``).
 
-Examples::
+Learners and teachers::
 
     python -m gru_edu train                       # the fixed GRU, full data
     python -m gru_edu train --model lstm --epochs 3 --out artifacts/imdb_lstm
@@ -10,6 +10,14 @@ Examples::
         --notebook notebooks/04_gate_explorer.ipynb   # an nbgitpuller link
     python -m gru_edu render --out site/ --fast   # the collection as static HTML
     python -m gru_edu fetch-data                  # archive + cache (image builds)
+
+Teachers (the course, in order: docs/teachers_guide.md)::
+
+    python -m gru_edu list                        # assignments, questions, points
+    python -m gru_edu generate                    # student notebooks + autograders
+    python -m gru_edu release --out ../students --student-repo URL
+    python -m gru_edu grade a1_gru_from_scratch downloads/a1/ --out grades/a1
+    python -m gru_edu autograder-env ZIP --package SPEC   # for Gradescope
 
 Several GPUs (or ``TF_CONFIG`` naming several workers) are used through
 ``tf.distribute`` by themselves: see :mod:`gru_edu.distribute`.
@@ -34,19 +42,38 @@ from .distribute import STRATEGY_CHOICES  # noqa: E402
 from .imdb.training import TrainSettings  # noqa: E402
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m gru_edu", description=__doc__.split("\n")[0])
-    sub = parser.add_subparsers(dest="command", required=True)
+class _DefaultsFormatter(argparse.RawDescriptionHelpFormatter):
+    """Help that shows every option's default (unless the help already says it)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        default = action.default
+        if (default not in (None, False, argparse.SUPPRESS) and "default" not in text
+                and action.option_strings):
+            text += " (default: %(default)s)"
+        return text
+
+
+def _add(sub: argparse._SubParsersAction, name: str, **kw: object) -> argparse.ArgumentParser:
+    return sub.add_parser(name, formatter_class=_DefaultsFormatter, **kw)
+
+
+def _train_parser(sub: argparse._SubParsersAction) -> None:
     defaults = TrainSettings.default()
-    train = sub.add_parser("train", help="train an IMDB sentiment classifier and save it")
-    train.add_argument("--model", choices=["gru", "lstm", "simple_rnn"], default="gru")
-    train.add_argument("--epochs", type=int, default=defaults.epochs)
-    train.add_argument("--units", type=int, default=defaults.units)
-    train.add_argument("--embed-dim", type=int, default=defaults.embed_dim)
-    train.add_argument("--num-words", type=int, default=defaults.num_words)
-    train.add_argument("--maxlen", type=int, default=defaults.maxlen)
-    train.add_argument("--batch-size", type=int, default=defaults.batch_size)
-    train.add_argument("--dropout", type=float, default=defaults.dropout)
+    train = _add(sub, "train", help="train an IMDB sentiment classifier and save it")
+    train.add_argument("--model", choices=["gru", "lstm", "simple_rnn"], default="gru",
+                       help="the recurrent layer")
+    train.add_argument("--epochs", type=int, default=defaults.epochs, help="training epochs")
+    train.add_argument("--units", type=int, default=defaults.units, help="recurrent units")
+    train.add_argument("--embed-dim", type=int, default=defaults.embed_dim,
+                       help="embedding size")
+    train.add_argument("--num-words", type=int, default=defaults.num_words,
+                       help="vocabulary size")
+    train.add_argument("--maxlen", type=int, default=defaults.maxlen,
+                       help="words per review (longer ones are cut)")
+    train.add_argument("--batch-size", type=int, default=defaults.batch_size,
+                       help="batch size per replica")
+    train.add_argument("--dropout", type=float, default=defaults.dropout, help="dropout rate")
     train.add_argument("--learning-rate", type=float, default=defaults.learning_rate,
                        help="start of the cosine decay to 0")
     train.add_argument("--no-polarity", action="store_true",
@@ -59,7 +86,7 @@ def _parser() -> argparse.ArgumentParser:
                             "(label-balanced, fixed seed; default %(default)s)")
     train.add_argument("--test-size", type=int, default=defaults.test_size,
                        help="evaluate on the first N test reviews (default: all)")
-    train.add_argument("--seed", type=int, default=defaults.seed)
+    train.add_argument("--seed", type=int, default=defaults.seed, help="random seed")
     train.add_argument("--archive", type=Path, default=None,
                        help="local aclImdb_v1.tar.gz (default: $GRU_EDU_IMDB_ARCHIVE, "
                             "the Keras cache, then download)")
@@ -76,18 +103,30 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--cpu-devices", type=int, default=None, metavar="N",
                        help="split the CPU into N logical devices first (tries the "
                             "mirrored path without GPUs; no faster)")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m gru_edu", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _train_parser(sub)
     from .hub import add_hub_link_parser
     from .render import add_render_parser
 
     add_hub_link_parser(sub)
     add_render_parser(sub)
+    from .grading.cli import add_teacher_parsers
+
+    add_teacher_parsers(sub)
+    for p in sub.choices.values():
+        p.formatter_class = _DefaultsFormatter
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``python -m gru_edu`` (and the ``gru-edu`` script)."""
     args = _parser().parse_args(argv)
-    if args.command in ("hub-link", "fetch-data", "render"):
+    if args.command != "train":
         return args.run(args)
     if args.command == "train":
         from .imdb.training import train_classifier

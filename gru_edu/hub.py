@@ -12,10 +12,16 @@ the notebook. ``python -m gru_edu hub-link`` prints such a link::
         --notebook notebooks/04_gate_explorer.ipynb
 
 The link has the form
-``<hub>/hub/user-redirect/git-pull?repo=…&branch=…&urlpath=…``; ``urlpath``
-is where the browser goes after the pull: ``lab/tree/<folder>/<notebook>``
-(JupyterLab), ``tree/…`` (classic notebook) or ``voila/render/…`` (the
+``<hub>/hub/user-redirect/git-pull?repo=…&branch=…&targetpath=…&urlpath=…``;
+``urlpath`` is where the browser goes after the pull:
+``lab/tree/<folder>/<notebook>`` (JupyterLab), ``tree/…`` (classic
+notebook), ``notebooks/…`` (Notebook 7's editor) or ``voila/render/…`` (the
 notebook as an app, no code cells).
+
+nbgitpuller clones into ``targetpath`` or, without it, into
+``repo.split('/')[-1]`` (its ``handlers.py``): ``gru-edu.git`` for a ``.git``
+URL, the home folder itself for a URL that ends in ``/``. The link therefore
+always names the folder (``targetpath``), and ``urlpath`` points into it.
 """
 
 from __future__ import annotations
@@ -25,14 +31,21 @@ import subprocess
 from pathlib import PurePosixPath
 from urllib.parse import quote, urlencode, urlparse
 
-__all__ = ["nbgitpuller_link", "prefetch_imdb", "INTERFACES"]
+__all__ = ["nbgitpuller_link", "clone_folder", "nbgitpuller_default_folder", "prefetch_imdb",
+           "INTERFACES"]
 
 #: How each interface opens a notebook, relative to the user's server.
-INTERFACES = {"lab": "lab/tree", "notebook": "tree", "voila": "voila/render"}
+INTERFACES = {"lab": "lab/tree", "tree": "tree", "notebook": "notebooks",
+              "voila": "voila/render"}
 
 
-def _clone_folder(repo: str) -> str:
-    """The folder nbgitpuller clones into by default: the repository's name."""
+def nbgitpuller_default_folder(repo: str) -> str:
+    """Where nbgitpuller clones ``repo`` when no ``targetpath`` is given (its own rule)."""
+    return repo.split("/")[-1]
+
+
+def clone_folder(repo: str) -> str:
+    """The folder a link clones into: the repository's name, without ``.git`` or ``/``."""
     name = PurePosixPath(urlparse(repo).path.rstrip("/")).name
     return name.removesuffix(".git")
 
@@ -42,9 +55,10 @@ def nbgitpuller_link(hub: str, repo: str, notebook: str, branch: str = "main",
     """The nbgitpuller link that opens ``notebook`` of ``repo`` on ``hub``.
 
     ``notebook`` is a path inside the repository (``notebooks/04_…ipynb``);
-    ``folder`` is where the clone goes in the student's home (default: the
-    repository's name, as nbgitpuller does; given, it is passed as
-    ``targetpath``). Raises ``ValueError`` with a plain message on a hub or
+    ``folder`` is where the clone goes in the student's home (default:
+    :func:`clone_folder`, the repository's name); it is always passed as
+    ``targetpath``, so a ``.git`` URL or a trailing slash opens the same
+    folder. ``interface`` is one of :data:`INTERFACES`. Raises ``ValueError`` with a plain message on a hub or
     repository that is not an http(s) URL, an absolute notebook path, or an
     unknown interface.
     """
@@ -57,13 +71,11 @@ def nbgitpuller_link(hub: str, repo: str, notebook: str, branch: str = "main",
     path = PurePosixPath(notebook)
     if path.is_absolute() or ".." in path.parts:
         raise ValueError(f"notebook must be a path inside the repository, got {notebook!r}")
-    target = folder or _clone_folder(repo)
-    if not target:
-        raise ValueError(f"cannot tell the clone folder from {repo!r}; pass a folder")
-    query = {"repo": repo, "branch": branch,
+    target = (folder or clone_folder(repo)).strip("/")
+    if not target or ".." in PurePosixPath(target).parts:
+        raise ValueError(f"cannot tell the clone folder from {repo!r}; pass --folder")
+    query = {"repo": repo, "branch": branch, "targetpath": target,
              "urlpath": f"{INTERFACES[interface]}/{target}/{path.as_posix()}"}
-    if folder:
-        query["targetpath"] = folder
     return (f"{hub.rstrip('/')}/hub/user-redirect/git-pull?"
             + urlencode(query, quote_via=quote, safe="/"))
 
@@ -144,14 +156,15 @@ def add_hub_link_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--hub", required=True, help="the hub's URL, e.g. https://hub.example.edu")
     p.add_argument("--repo", default=None,
                    help="the repository's URL (default: this checkout's origin)")
-    p.add_argument("--branch", default="main")
+    p.add_argument("--branch", default="main", help="the branch students pull")
     p.add_argument("--notebook", default="notebooks/01_gru_equations.ipynb",
                    help="path inside the repository (default %(default)s)")
     p.add_argument("--interface", choices=sorted(INTERFACES), default="lab",
-                   help="open in JupyterLab (default), the classic notebook or Voila")
+                   help="open in JupyterLab (lab), the file tree (tree), Notebook 7 "
+                        "(notebook) or Voila (voila)")
     p.add_argument("--folder", default=None,
-                   help="clone into this folder of the student's home "
-                        "(default: the repository's name)")
+                   help="clone into this folder of the student's home, passed as "
+                        "targetpath (default: the repository's name without .git)")
     p.set_defaults(run=_run)
     f = sub.add_parser("fetch-data", help="fetch the IMDB archive and build its "
                                           "tokenized cache (for an image build)")

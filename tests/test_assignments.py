@@ -2,7 +2,7 @@
 
 Part 1 plants each common GRU mistake into the master solution of assignment 1
 and asserts the check names it. Part 2 runs the teacher's workflow end to end
-(``python -m gru_edu.grading.otter generate`` / ``grade``): the student version has
+(``python -m gru_edu generate`` / ``grade``): the student version has
 no solutions, runs top to bottom and scores zero; the master scores full
 marks; a submission with mistakes, an exception and an infinite loop loses
 only the questions concerned, with named feedback; generation is reproducible.
@@ -22,7 +22,7 @@ import nbformat
 import numpy as np
 import pytest
 
-from gru_edu.grading import a1_cell, a2_imdb, a3_gates, limits, otter
+from gru_edu.grading import a1_cell, a2_imdb, a3_gates, limits, otter, otter_run
 
 A1 = "a1_gru_from_scratch"
 A2 = "a2_imdb_gru"
@@ -390,7 +390,7 @@ def test_grading_a_folder(generated, tmp_path, monkeypatch):
     )
     out = tmp_path / "grades"
     grades = otter.grade(A1, subs, out, autograder=generated.autograder_zip,
-                          cell_timeout=5, test_timeout=120, jobs=2, quiet=True)
+                          cell_timeout=5, test_timeout=120, workers=2, quiet=True)
     rows = {r["student"]: r for r in grades.rows()}
     assert grades.questions == {"q1": 4, "q2": 3, "q3": 4, "q4": 2}
     assert rows["master"]["total"] == 13, (out / "feedback" / "master.md").read_text()
@@ -402,12 +402,15 @@ def test_grading_a_folder(generated, tmp_path, monkeypatch):
     assert "infinite loop" in feedback
     tina = rows["tina"]
     assert (tina["q1"], tina["q2"], tina["q3"], tina["q4"]) == (4, 0, 4, 2), tina
-    assert tina["note"] == ""
+    assert tina["status"] == "cell_timeout" and "time limit (5 s)" in tina["note"], tina
     uma = rows["uma"]
     assert (uma["q1"], uma["q2"], uma["q3"], uma["q4"]) == (4, 0, 4, 2), uma
     assert "Calls the reference implementation" in (out / "feedback" / "uma.md").read_text()
     assert (out / "scores.csv").read_text().splitlines()[0].startswith("student,q1,q2,q3,q4")
     assert "total (13)" in grades.table()
+    book = (out / "gradebook.csv").read_text().splitlines()
+    assert book[0] == "student,score,max_score,status,message"
+    assert "master,13,13,graded," in book
 
 
 def test_submission_processes_get_memory_and_cpu_limits(tmp_path):
@@ -416,18 +419,18 @@ def test_submission_processes_get_memory_and_cpu_limits(tmp_path):
     log = tmp_path / "limits.log"
     show = ("import json, resource; print(json.dumps([resource.getrlimit(resource.RLIMIT_AS),"
             " resource.getrlimit(resource.RLIMIT_CPU)]))")
-    rc = otter._run_limited([sys.executable, "-c", show], log, str(tmp_path), 60,
-                             otter.resource_limits(2048, 77))
+    rc = otter_run.run_limited([sys.executable, "-c", show], log, str(tmp_path), 60,
+                               otter_run.resource_limits(2048, 77))
     assert rc == 0
     assert json.loads(log.read_text()) == [[2048 * 2**20] * 2, [77, 82]]
     # past its memory limit, a submission's process fails alone
     hog = "import numpy as np; np.ones(2**31)"
-    rc = otter._run_limited([sys.executable, "-c", hog], log, str(tmp_path), 60,
-                             otter.resource_limits(1024, None))
+    rc = otter_run.run_limited([sys.executable, "-c", hog], log, str(tmp_path), 60,
+                               otter_run.resource_limits(1024, None))
     assert rc != 0 and "MemoryError" in log.read_text()
     # past its wall-clock limit it is killed, with what it started
-    rc = otter._run_limited(["sh", "-c", "sleep 60 & sleep 60"], log, str(tmp_path), 1,
-                             None)
+    rc = otter_run.run_limited(["sh", "-c", "sleep 60 & sleep 60"], log, str(tmp_path), 1,
+                               None)
     assert rc is None
 
 

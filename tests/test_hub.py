@@ -25,6 +25,7 @@ def test_link_opens_the_notebook_in_jupyterlab_after_the_pull():
                                                   "/hub/user-redirect/git-pull")
     query = {k: v[0] for k, v in parse_qs(url.query).items()}
     assert query == {"repo": "https://github.com/example/gru-edu", "branch": "spring",
+                     "targetpath": "gru-edu",
                      "urlpath": "lab/tree/gru-edu/notebooks/04_gate_explorer.ipynb"}
 
 
@@ -35,6 +36,32 @@ def test_link_for_voila_and_a_chosen_folder():
     query = {k: v[0] for k, v in parse_qs(urlparse(link).query).items()}
     assert query["urlpath"] == "voila/render/course/notebooks/04_gate_explorer.ipynb"
     assert query["targetpath"] == "course" and query["branch"] == "main"
+
+
+@pytest.mark.parametrize("repo", [
+    "https://github.com/example/gru-edu-students",
+    "https://github.com/example/gru-edu-students.git",
+    "https://github.com/example/gru-edu-students/",
+    "https://gitlab.example.edu/course/gru-edu-students.git/",
+])
+@pytest.mark.parametrize("interface, prefix", [
+    ("lab", "lab/tree"), ("tree", "tree"), ("notebook", "notebooks"), ("voila", "voila/render")])
+def test_link_opens_where_nbgitpuller_clones(repo, interface, prefix):
+    """A .git URL or a trailing slash would make nbgitpuller's own folder rule
+    (``repo.split('/')[-1]``) give 'gru-edu-students.git' or ''; the link names
+    the folder itself, so every form opens the same notebook."""
+    from gru_edu.hub import nbgitpuller_default_folder
+
+    link = nbgitpuller_link("https://hub.example.edu", repo, "notebooks/01_gru_equations.ipynb",
+                            branch="week-3", interface=interface)
+    query = {k: v[0] for k, v in parse_qs(urlparse(link).query).items()}
+    assert query["targetpath"] == "gru-edu-students" and query["branch"] == "week-3"
+    assert query["urlpath"] == f"{prefix}/gru-edu-students/notebooks/01_gru_equations.ipynb"
+    assert query["repo"] == repo
+    # what nbgitpuller's handler does with these arguments: targetpath wins
+    assert query.get("targetpath", nbgitpuller_default_folder(repo)) == "gru-edu-students"
+    if repo.endswith((".git", "/")):
+        assert nbgitpuller_default_folder(repo) != "gru-edu-students"
 
 
 @pytest.mark.parametrize("hub, notebook, message", [
@@ -142,10 +169,8 @@ def test_autograder_gets_the_package_and_its_libraries(a1_autograder, tmp_path):
 
 
 def test_autograder_tool_refuses_a_zip_that_is_not_one(tmp_path, capsys):
-    from gru_edu.grading.containers import main as containers
-
     bogus = tmp_path / "x.zip"
     with zipfile.ZipFile(bogus, "w") as z:
         z.writestr("hello.txt", "hi")
-    assert containers([str(bogus), "--package", "gru-edu"]) == 2
+    assert main(["autograder-env", str(bogus), "--package", "gru-edu"]) == 2
     assert "not an otter autograder" in capsys.readouterr().err

@@ -1,6 +1,6 @@
 """Make an ``autograder.zip`` grade in a container (Gradescope, ``otter grade``).
 
-``python -m gru_edu.grading.otter generate`` writes an autograder whose
+``python -m gru_edu generate`` writes an autograder whose
 tests call :mod:`gru_edu.grading`. Gradescope and ``otter grade`` build a
 fresh container from the zip (its ``setup.sh`` creates the conda environment
 ``otter-env`` from the zip's ``environment.yml``), and otter's default
@@ -10,8 +10,8 @@ requirement: a git URL with a tag, or a wheel placed in the zip) and the
 libraries it uses at grading time (TensorFlow, Keras, NumPy, …, the ranges of
 the project's ``requirements.txt``), on the Python of ``binder/runtime.txt``::
 
-    python -m gru_edu.grading.containers dist/assignments/a2_imdb_gru/autograder/autograder.zip \\
-        --package "gru-edu @ git+https://github.com/example/gru-edu@v1.0"
+    python -m gru_edu autograder-env dist/assignments/a2_imdb_gru/autograder/autograder.zip \\
+        --package "gru-edu @ git+https://github.com/example/gru-edu-students@v1.0"
 
 The zip is rewritten in place (``--out`` writes a copy), entries sorted and
 dated as ``generate`` writes them, so the same inputs give the same bytes.
@@ -19,10 +19,8 @@ dated as ``generate`` writes them, so the same inputs give the same bytes.
 
 from __future__ import annotations
 
-import argparse
 import io
 import re
-import sys
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -109,28 +107,3 @@ def add_grading_environment(autograder: str | Path, package: str,
             z.writestr(info, entries[name])
     dest.write_bytes(buf.getvalue())
     return dest
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m gru_edu.grading.containers",
-                                     description=__doc__.split("\n")[0])
-    parser.add_argument("autograder", type=Path, help="an autograder.zip from generate")
-    parser.add_argument("--package", required=True,
-                        help='pip requirement for gru_edu, e.g. '
-                             '"gru-edu @ git+https://github.com/you/gru-edu@v1.0"')
-    parser.add_argument("--out", type=Path, default=None, help="write a copy here")
-    parser.add_argument("--python", default=None,
-                        help="Python of the grading environment (default: binder/runtime.txt)")
-    args = parser.parse_args(argv)
-    try:
-        path = add_grading_environment(args.autograder, args.package, args.out, args.python)
-    except (ValueError, OSError, zipfile.BadZipFile) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    print(f"wrote {path}: environment.yml now installs {args.package} and "
-          f"{', '.join(GRADING_PACKAGES)}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -3,32 +3,32 @@
 Each assignment is one *master* notebook, ``notebooks/assignments/NAME/NAME.ipynb``,
 in otter-grader's format: solutions between ``# BEGIN SOLUTION`` / ``# END
 SOLUTION``, public and hidden tests that call the checks of
-:mod:`gru_edu.grading`. Commands::
+:mod:`gru_edu.grading`. Commands (:mod:`gru_edu.__main__`)::
 
-    python -m gru_edu.grading.otter list
-    python -m gru_edu.grading.otter generate [NAME ...]   # student + autograder
-    python -m gru_edu.grading.otter grade NAME SUBMISSIONS/  # table of scores
+    python -m gru_edu list
+    python -m gru_edu generate [NAME ...]             # student + autograder
+    python -m gru_edu grade NAME SUBMISSIONS/ --out DIR  # gradebook + feedback
 
 ``generate`` runs ``otter assign`` and writes, reproducibly (same master, same
 bytes), ``dist/assignments/NAME/student/`` (the notebook to hand out: stubs
 instead of solutions, hidden tests removed, public checks kept) and
 ``dist/assignments/NAME/autograder/autograder.zip``.
 
-``grade`` runs every submission (``*.ipynb`` or ``*.zip``, directly in the
-folder or one folder per student) through ``otter run``, each in its own
-process with a time limit per cell and per submission, and writes
-``scores.csv`` (one row per student, one column per question),
-``feedback/STUDENT.md`` (the checks' messages, hidden tests included) and
-``logs/``; the table is printed too. ``otter grade`` needs Docker; ``otter
-run`` grades one notebook in the current environment, which is what this
-wraps.
+``grade`` reads a folder as an LMS bulk download gives it
+(:mod:`gru_edu.grading.submissions`: plain, Canvas or Moodle names), runs
+every submission through ``otter run`` in its own process, several processes
+at once (``workers``), with a time limit per cell and per submission, and
+writes ``gradebook.csv``, ``scores.csv``, ``feedback/STUDENT.md|html`` and
+``logs/`` (:mod:`gru_edu.grading.gradebook`); the table is printed too.
+``otter grade`` needs Docker; ``otter run`` grades one notebook in the current
+environment, which is what this wraps.
 
 Every cell of a submission — its check cells (``grader.check("q1")``)
 included — that runs past ``--cell-timeout`` is interrupted and grading goes
 on with the next cell. The tests otter runs after the notebook run one
 question per cell, each under ``--test-timeout``, so a question whose tests
 never end costs that question only. A submission past ``--timeout`` gets zero
-with a note. Inside the tests, every call of learner code has its own time
+and the status ``timed_out``. Inside the tests, every call of learner code has its own time
 limit (:func:`gru_edu.grading.limits.call_with_time_limit`). Each submission's process
 (and the kernel it starts) also runs under memory and CPU-time limits
 (``resource``, Linux and macOS), ``--memory`` and ``--cpu-seconds``.
@@ -36,8 +36,6 @@ limit (:func:`gru_edu.grading.limits.call_with_time_limit`). Each submission's p
 
 from __future__ import annotations
 
-import argparse
-import csv
 import json
 import os
 import re
@@ -47,22 +45,25 @@ import tempfile
 import time
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 from ..config import repo_root
-from .otter_run import (TEST_TIMEOUT, _run_limited, _run_one,  # noqa: F401
-                        resource_limits)
+from .gradebook import Grades, SubmissionResult, num, write
+from .otter_run import TEST_TIMEOUT, resource_limits, run_limited, worker_command
+from .submissions import Submission, collect
 
 __all__ = [
     "masters",
+    "questions_of",
     "generate",
     "grade",
+    "list_assignments",
+    "default_workers",
     "Generated",
     "Grades",
+    "Limits",
     "SubmissionResult",
-    "main",
 ]
 
 CELL_TIMEOUT = 300
@@ -110,7 +111,7 @@ def questions_of(master: Path) -> dict[str, float]:
 def _master(name: str) -> Path:
     known = masters()
     if name not in known:
-        raise SystemExit(f"no assignment {name!r}; known: {', '.join(known) or 'none'}")
+        raise ValueError(f"no assignment {name!r}; known: {', '.join(known) or 'none'}")
     return known[name]
 
 
@@ -232,71 +233,6 @@ def _rel(p: Path) -> str:
 # --------------------------------------------------------------------------
 
 
-@dataclass
-class SubmissionResult:
-    """Scores of one submission: question -> (score, max), feedback text."""
-
-    student: str
-    path: Path
-    scores: dict[str, float] = field(default_factory=dict)
-    feedback: dict[str, str] = field(default_factory=dict)
-    note: str = ""
-    seconds: float = 0.0
-
-    @property
-    def total(self) -> float:
-        return float(sum(self.scores.values()))
-
-
-@dataclass
-class Grades:
-    """The table :func:`grade` returns: questions with their points, one row per student."""
-
-    name: str
-    questions: dict[str, float]
-    results: list[SubmissionResult]
-    csv_path: Path | None = None
-    feedback_dir: Path | None = None
-
-    @property
-    def max_total(self) -> float:
-        return float(sum(self.questions.values()))
-
-    def rows(self) -> list[dict[str, object]]:
-        out = []
-        for r in self.results:
-            row: dict[str, object] = {"student": r.student}
-            for q in self.questions:
-                row[q] = _num(r.scores.get(q, 0.0))
-            row["total"] = _num(r.total)
-            row["max"] = _num(self.max_total)
-            row["percent"] = round(100 * r.total / self.max_total, 1) if self.max_total else 0
-            row["note"] = r.note
-            out.append(row)
-        return out
-
-    def table(self) -> str:
-        """The scores as aligned text, one line per student."""
-        heads = ["student"] + [f"{q} ({_num(p)})" for q, p in self.questions.items()]
-        heads += [f"total ({_num(self.max_total)})", "%", "note"]
-        body = []
-        for row in self.rows():
-            body.append([str(row["student"])] + [str(row[q]) for q in self.questions]
-                        + [str(row["total"]), str(row["percent"]), str(row["note"])])
-        widths = [max(len(h), *(len(b[i]) for b in body)) if body else len(h)
-                  for i, h in enumerate(heads)]
-        fmt = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()
-        lines = [fmt(heads), fmt(["-" * w for w in widths])] + [fmt(b) for b in body]
-        return "\n".join(lines)
-
-    def __str__(self) -> str:
-        return self.table()
-
-
-def _num(x: float) -> float | int:
-    return int(x) if float(x).is_integer() else round(float(x), 2)
-
-
 def _questions(autograder_zip: Path) -> dict[str, float]:
     """Question name -> points, read from the autograder's test files."""
     qs: dict[str, float] = {}
@@ -315,34 +251,6 @@ def _natural(s: str) -> list:
     return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", s)]
 
 
-def find_submissions(folder: Path) -> list[tuple[str, Path]]:
-    """(student, path) for ``folder/STUDENT.ipynb|zip`` and ``folder/STUDENT/``.
-
-    A student's folder holds a zip, or one notebook, possibly with files it
-    reads (a saved model); such a folder is zipped for grading.
-    """
-    folder = Path(folder)
-    if folder.is_file():
-        return [(folder.stem, folder)]
-    found = []
-    for p in sorted(folder.iterdir()):
-        if p.name.startswith(".") or p.name == ".ipynb_checkpoints":
-            continue
-        if p.is_file() and p.suffix in (".ipynb", ".zip"):
-            found.append((p.stem, p))
-        elif p.is_dir():
-            inner = sorted(q for q in p.iterdir() if not q.name.startswith("."))
-            zips = [q for q in inner if q.suffix == ".zip"]
-            notebooks = [q for q in inner if q.suffix == ".ipynb"]
-            if zips:
-                found.append((p.name, zips[0]))
-            elif len(notebooks) == 1 and len(inner) > 1:
-                found.append((p.name, p))  # notebook plus files (a saved model): zipped
-            elif notebooks:
-                found.append((p.name, notebooks[0]))
-    return found
-
-
 def _zip_folder(folder: Path, dest: Path) -> Path:
     """The files of a student's folder, at the top level of a zip (as otter expects)."""
     with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as z:
@@ -353,51 +261,95 @@ def _zip_folder(folder: Path, dest: Path) -> Path:
     return dest
 
 
-def _grade_one(student: str, path: Path, autograder_zip: Path, work: Path,
-               cell_timeout: int, timeout: int, test_timeout: int = TEST_TIMEOUT,
-               memory_mb: int | None = MEMORY_MB, cpu_seconds: int | None = None
+@dataclass
+class Limits:
+    """Time and memory limits of grading one submission (see :func:`grade`)."""
+
+    cell_timeout: int = CELL_TIMEOUT
+    timeout: int = SUBMISSION_TIMEOUT
+    test_timeout: int = TEST_TIMEOUT
+    memory_mb: int | None = MEMORY_MB
+    cpu_seconds: int | None = None
+
+
+def _grade_one(sub: Submission, autograder_zip: Path, work: Path, limits: Limits
                ) -> SubmissionResult:
-    res = SubmissionResult(student, path)
-    out = work / "results" / student
+    """Run one screened submission in its own process; its row of the gradebook."""
+    res = SubmissionResult(sub.student, sub.path, status=sub.status, message=sub.message)
+    if sub.status != "ok":
+        return res
+    res.status = "graded"
+    out = work / "results" / sub.student
     out.mkdir(parents=True, exist_ok=True)
-    log = work / "logs" / f"{student}.log"
+    log = work / "logs" / f"{sub.student}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
-    cmd = [sys.executable, "-m", "gru_edu.grading.otter", "run-one", "--autograder",
-           str(autograder_zip), "--output", str(out), "--cell-timeout", str(cell_timeout),
-           "--test-timeout", str(test_timeout), str(path.resolve())]
-    if cpu_seconds is None:
-        cpu_seconds = timeout * max(1, os.cpu_count() or 1)
+    cpu = limits.cpu_seconds or limits.timeout * max(1, os.cpu_count() or 1)
     start = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="gru-edu-grade-") as cwd:
+        path = sub.path.resolve()
         if path.is_dir():
-            cmd[-1] = str(_zip_folder(path, Path(cwd) / f"{student}.zip"))
-        rc = _run_limited(cmd, log, cwd, timeout, resource_limits(memory_mb, cpu_seconds))
+            path = _zip_folder(path, Path(cwd) / f"{sub.student}.zip")
+        elif path.suffix not in (".ipynb", ".zip"):  # an LMS name without the extension
+            path = Path(shutil.copy(path, Path(cwd) / f"{sub.student}.ipynb"))
+        cmd = worker_command(path, autograder_zip, out, limits.cell_timeout,
+                             limits.test_timeout)
+        rc = run_limited(cmd, log, cwd, limits.timeout,
+                         resource_limits(limits.memory_mb, cpu))
     res.seconds = time.monotonic() - start
-    results = out / "results.json"
-    if rc is None:
-        res.note = f"grading stopped after {timeout} s"
-    elif not results.exists():
-        res.note = f"could not be graded (exit code {rc}); see logs/{student}.log"
-    if results.exists():
-        data = json.loads(results.read_text())
-        for t in data.get("tests", []):
-            if "score" in t and t.get("name") not in (None, "Public Tests"):
-                res.scores[t["name"]] = float(t["score"] or 0)
-                res.feedback[t["name"]] = t.get("output", "")
+    _read_worker_results(res, out, rc, limits)
     return res
+
+
+def _read_worker_results(res: SubmissionResult, out: Path, rc: int | None,
+                         limits: Limits) -> None:
+    """Scores, messages and status from what the worker wrote (or did not)."""
+    checks = out / "checks.json"
+    data = json.loads(checks.read_text()) if checks.exists() else None
+    notes: list[str] = []
+    if rc is None:
+        res.status = "timed_out"
+        notes.append(f"grading stopped after {limits.timeout} s")
+    elif data is None or data.get("error"):
+        res.status = (data or {}).get("error") or "grader_error"
+        log_text = (out.parent.parent / "logs" / f"{res.student}.log").read_text(errors="replace")
+        if res.status == "grader_error" and "MemoryError" in log_text:
+            res.status = "out_of_memory"
+        notes.append(f"exit code {rc}; see logs/{res.student}.log")
+    if data:
+        for q, info in data.get("questions", {}).items():
+            res.scores[q] = float(info["score"])
+            res.feedback[q] = [("further check: " if c["hidden"] else "") + c["message"]
+                               for c in info["cases"]]
+        found = list(dict.fromkeys(data.get("notes", [])))
+        if found and res.status == "graded":
+            res.status = ("out_of_memory" if any("memory" in n for n in found)
+                          else "cell_timeout")
+        notes += found
+    res.message = "; ".join([m for m in [res.message] + notes if m])
+
+
+def default_workers() -> int:
+    """Submissions graded at once by default: one per CPU core."""
+    return max(1, os.cpu_count() or 1)
 
 
 def grade(name: str, submissions: Path | str, out_dir: Path | str | None = None,
           autograder: Path | str | None = None, cell_timeout: int = CELL_TIMEOUT,
-          timeout: int = SUBMISSION_TIMEOUT, jobs: int = 1, quiet: bool = False,
+          timeout: int = SUBMISSION_TIMEOUT, workers: int | None = None, quiet: bool = False,
           test_timeout: int = TEST_TIMEOUT, memory_mb: int | None = MEMORY_MB,
           cpu_seconds: int | None = None) -> Grades:
-    """Grade every submission in ``submissions``; write and return the score table.
+    """Grade a folder as an LMS bulk download gives it; write and return the gradebook.
 
-    ``cell_timeout`` bounds each cell of a submission, ``test_timeout`` each
-    question's tests run after it, ``timeout`` the whole submission;
-    ``memory_mb`` (address space) and ``cpu_seconds`` (default: ``timeout``
-    times the number of CPUs) bound its processes.
+    ``submissions`` is laid out as :mod:`gru_edu.grading.submissions`
+    describes (plain, Canvas or Moodle names; flat or a folder per student).
+    Writes ``gradebook.csv``, ``scores.csv``, ``feedback/`` and ``logs/`` to
+    ``out_dir`` (default ``dist/grades/NAME``). ``workers`` submissions are
+    graded at once, each in its own process (default: one per CPU core);
+    ``cell_timeout`` bounds each cell, ``test_timeout`` each question's
+    tests, ``timeout`` the whole submission; ``memory_mb`` (address space)
+    and ``cpu_seconds`` (default: ``timeout`` times the number of CPUs)
+    bound its processes. A bad submission gets a row with its status and
+    never stops the run.
     """
     if autograder is None:
         autograder = dist_dir() / "assignments" / name / "autograder" / "autograder.zip"
@@ -408,124 +360,48 @@ def grade(name: str, submissions: Path | str, out_dir: Path | str | None = None,
     autograder = Path(autograder).resolve()
     out = Path(out_dir) if out_dir else dist_dir() / "grades" / name
     out.mkdir(parents=True, exist_ok=True)
-    subs = find_submissions(Path(submissions))
+    if not Path(submissions).exists():
+        raise FileNotFoundError(f"no such folder: {submissions}")
+    subs = collect(submissions, name)
     if not subs:
-        raise SystemExit(f"no .ipynb or .zip submissions in {submissions}")
+        raise FileNotFoundError(f"no submissions in {submissions}")
     questions = _questions(autograder)
+    limits = Limits(cell_timeout, timeout, test_timeout, memory_mb, cpu_seconds)
+    workers = workers or default_workers()
     if not quiet:
-        print(f"grading {len(subs)} submission(s) of {name}"
-              f" ({', '.join(f'{q}: {_num(p)} pt' for q, p in questions.items())})")
+        print(f"grading {len(subs)} submission(s) of {name} with {workers} worker(s)"
+              f" ({', '.join(f'{q}: {num(p)} pt' for q, p in questions.items())})", flush=True)
 
-    def one(item: tuple[str, Path]) -> SubmissionResult:
-        r = _grade_one(item[0], item[1], autograder, out, cell_timeout, timeout,
-                       test_timeout, memory_mb, cpu_seconds)
-        for q in questions:
-            if q not in r.scores and not r.note:
-                r.feedback[q] = ("Its tests did not finish within the time limit"
-                                 f" ({test_timeout} s) or could not run; 0 points.")
+    def one(sub: Submission) -> SubmissionResult:
+        r = _grade_one(sub, autograder, out, limits)
+        if r.status in ("graded", "cell_timeout", "out_of_memory"):
+            for q in questions:
+                if q not in r.scores:
+                    r.feedback[q] = ["Its tests did not finish within the time limit"
+                                     f" ({test_timeout} s) or could not run; 0 points."]
         if not quiet:
-            print(f"  {r.student}: {_num(r.total)}/{_num(sum(questions.values()))}"
-                  f" in {r.seconds:.0f} s" + (f" ({r.note})" if r.note else ""), flush=True)
+            print(f"  {r.student}: {num(r.total)}/{num(sum(questions.values()))}"
+                  f" {r.status} in {r.seconds:.0f} s", flush=True)
         return r
 
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+    with ThreadPoolExecutor(max_workers=workers) as pool:
         results = list(pool.map(one, subs))
     grades = Grades(name, questions, results)
-    grades.csv_path = out / "scores.csv"
-    with open(grades.csv_path, "w", newline="") as fh:
-        rows = grades.rows()
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    grades.feedback_dir = out / "feedback"
-    grades.feedback_dir.mkdir(exist_ok=True)
-    for r in results:
-        (grades.feedback_dir / f"{r.student}.md").write_text(_feedback_text(grades, r))
+    write(grades, out)
     shutil.rmtree(out / "results", ignore_errors=True)
     if not quiet:
         print()
         print(grades.table())
-        print(f"\nwrote {_rel(grades.csv_path)} and {_rel(grades.feedback_dir)}/")
+        print(f"\nwrote {_rel(out / 'gradebook.csv')}, {_rel(out / 'scores.csv')} and"
+              f" {_rel(out / 'feedback')}/")
     return grades
 
 
-def _feedback_text(grades: Grades, r: SubmissionResult) -> str:
-    lines = [f"# {grades.name}: feedback for {r.student}", "",
-             f"Total: {_num(r.total)} / {_num(grades.max_total)}", ""]
-    if r.note:
-        lines += [f"Note: {r.note}", ""]
-    for q, pts in grades.questions.items():
-        lines += [f"## {q}: {_num(r.scores.get(q, 0))} / {_num(pts)}", ""]
-        text = r.feedback.get(q, "not graded")
-        lines += ["```", text.strip(), "```", ""]
-    return "\n".join(lines)
-
-
-# --------------------------------------------------------------------------
-# command line
-# --------------------------------------------------------------------------
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m gru_edu.grading.otter",
-        description="Generate and grade the gru-edu assignments (otter-grader, no Docker).",
-    )
-    sub = parser.add_subparsers(dest="command", required=True,
-                                metavar="{list,generate,grade}")
-    sub.add_parser("list", help="list the assignments and their questions")
-    g = sub.add_parser("generate", help="write student notebooks and autograders")
-    g.add_argument("names", nargs="*", help="assignments (default: all)")
-    g.add_argument("--out", help="output folder (default: dist/assignments)")
-    g.add_argument("--run-tests", action="store_true",
-                   help="also let otter execute the master against the autograder")
-    gr = sub.add_parser("grade", help="grade a folder of submitted notebooks")
-    gr.add_argument("name", help="assignment name")
-    gr.add_argument("submissions", help="folder of STUDENT.ipynb / STUDENT/*.ipynb (or .zip)")
-    gr.add_argument("--out", help="output folder (default: dist/grades/NAME)")
-    gr.add_argument("--autograder", help="autograder.zip (default: the generated one)")
-    gr.add_argument("--cell-timeout", type=int, default=CELL_TIMEOUT,
-                    help=f"seconds per notebook cell (default {CELL_TIMEOUT})")
-    gr.add_argument("--timeout", type=int, default=SUBMISSION_TIMEOUT,
-                    help=f"seconds per submission (default {SUBMISSION_TIMEOUT})")
-    gr.add_argument("--test-timeout", type=int, default=TEST_TIMEOUT,
-                    help=f"seconds for each question's tests (default {TEST_TIMEOUT})")
-    gr.add_argument("--memory", type=int, default=MEMORY_MB,
-                    help=f"address-space limit per submission in MiB, 0 for none"
-                         f" (default {MEMORY_MB})")
-    gr.add_argument("--cpu-seconds", type=int, default=None,
-                    help="CPU-time limit per submission process (default: --timeout"
-                         " times the number of CPUs)")
-    gr.add_argument("--jobs", type=int, default=1, help="submissions graded in parallel")
-    one = sub.add_parser("run-one")  # internal: one submission, in its own process
-    one.add_argument("submission")
-    one.add_argument("--autograder", required=True)
-    one.add_argument("--output", required=True)
-    one.add_argument("--cell-timeout", type=int, default=CELL_TIMEOUT)
-    one.add_argument("--test-timeout", type=int, default=TEST_TIMEOUT)
-    args = parser.parse_args(argv)
-
-    if args.command == "list":
-        for name, path in masters().items():
-            qs = questions_of(path)
-            parts = ", ".join(f"{q} {_num(p)} pt" for q, p in qs.items())
-            print(f"{name}  ({_num(sum(qs.values()))} points: {parts})  {_rel(path)}")
-        return 0
-    if args.command == "generate":
-        names = args.names or list(masters())
-        for name in names:
-            generate(name, args.out, run_tests=args.run_tests)
-        return 0
-    if args.command == "grade":
-        grade(args.name, args.submissions, args.out, args.autograder,
-              args.cell_timeout, args.timeout, args.jobs, test_timeout=args.test_timeout,
-              memory_mb=args.memory or None, cpu_seconds=args.cpu_seconds)
-        return 0
-    if args.command == "run-one":
-        return _run_one(args.submission, args.autograder, args.output, args.cell_timeout,
-                        args.test_timeout)
-    return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+def list_assignments() -> list[str]:
+    """One line per assignment: name, points per question, master's path."""
+    lines = []
+    for name, path in masters().items():
+        qs = questions_of(path)
+        parts = ", ".join(f"{q} {num(p)} pt" for q, p in qs.items())
+        lines.append(f"{name}  ({num(sum(qs.values()))} points: {parts})  {_rel(path)}")
+    return lines
