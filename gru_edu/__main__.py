@@ -48,8 +48,8 @@ class _DefaultsFormatter(argparse.RawDescriptionHelpFormatter):
     def _get_help_string(self, action: argparse.Action) -> str:
         text = action.help or ""
         default = action.default
-        if (default not in (None, False, argparse.SUPPRESS) and "default" not in text
-                and action.option_strings):
+        said = "default" in text.replace("%(default)s", "")
+        if default not in (None, False, argparse.SUPPRESS) and not said and action.option_strings:
             text += " (default: %(default)s)"
         return text
 

@@ -45,12 +45,13 @@ def test_every_command_is_a_subcommand_with_defaults_in_its_help():
     assert {"train", "render", "hub-link", "fetch-data", "list", "generate", "grade",
             "release", "autograder-env"} <= set(commands)
     for name, parser in commands.items():
-        text = parser.format_help()
+        options = parser.format_help().split("options:", 1)[1]
+        entries = {e.split()[0].rstrip(","): e for e in options.split("\n  -")[1:]}
         for action in parser._actions:
             if action.option_strings and action.default not in (None, False, "==SUPPRESS=="):
-                flag = action.option_strings[-1]
-                line = text[text.index(flag):]
-                assert "default" in line.split("\n  -")[0], (name, flag)
+                flag = action.option_strings[0].lstrip("-")
+                entry = entries["-" + flag] if "-" + flag in entries else entries[flag]
+                assert "default" in entry, (name, flag, entry)
 
 
 def test_old_entry_points_are_gone():
@@ -62,8 +63,11 @@ def test_old_entry_points_are_gone():
     callers = [p for p in ROOT.rglob("*") if p.suffix in (".md", ".py", ".txt", ".ipynb")
                and ".git" not in p.parts and "dist" not in p.parts]
     old = re.compile(r"python -m gru_edu\.(assign|grading\.otter|grading\.containers)\b")
-    mine = [p for p in callers if p.parent.name != "assignments" and old.search(
-        p.read_text(errors="replace"))]
+    # the masters and notebooks/assignments/README.md are the assignments' own
+    # pages, kept by the assignments' maintainers (they move with them)
+    theirs = {p for p in callers if p.parent.parent.name == "assignments"
+              and p.suffix == ".ipynb"} | {ROOT / "notebooks" / "assignments" / "README.md"}
+    mine = [p for p in callers if p not in theirs and old.search(p.read_text(errors="replace"))]
     assert mine == [], mine
 
 
@@ -218,14 +222,21 @@ def _gradescope(autograder_zip: Path, submission: Path, root: Path) -> dict:
     return json.loads((ag / "results" / "results.json").read_text())
 
 
+def _total(results: dict) -> tuple[float, float]:
+    """What Gradescope shows when results.json has no top-level score: the tests' sum."""
+    scored = [t for t in results["tests"] if t.get("max_score") is not None]
+    assert {t["name"] for t in scored} == {"q1", "q2", "q3", "q4"}
+    return sum(t["score"] for t in scored), sum(t["max_score"] for t in scored)
+
+
 def test_the_autograder_runs_as_gradescope_runs_it(generated, tmp_path):
     gen = generated[A1]
     right = _gradescope(gen.autograder_zip, gen.autograder_notebook, tmp_path / "right")
-    assert right["score"] == 13
+    assert _total(right) == (13, 13)
     faulty_nb = tmp_path / f"{A1}.ipynb"
     _submission(gen.student_notebook, faulty_nb, edits=GATE_ORDER)
     faulty = _gradescope(gen.autograder_zip, faulty_nb, tmp_path / "faulty")
-    assert faulty["score"] < 13
+    assert _total(faulty)[0] < 13
     q1 = next(t for t in faulty["tests"] if t.get("name") == "q1")
     assert q1["score"] == 0 and q1["max_score"] == 4
 
