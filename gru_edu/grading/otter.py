@@ -358,7 +358,7 @@ def grade(name: str, submissions: Path | str, out_dir: Path | str | None = None,
                 print(f"no autograder yet: generating {name} first")
             autograder = generate(name, quiet=quiet).autograder_zip
     autograder = Path(autograder).resolve()
-    out = Path(out_dir) if out_dir else dist_dir() / "grades" / name
+    out = (Path(out_dir) if out_dir else dist_dir() / "grades" / name).resolve()
     out.mkdir(parents=True, exist_ok=True)
     if not Path(submissions).exists():
         raise FileNotFoundError(f"no such folder: {submissions}")

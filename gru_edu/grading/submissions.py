@@ -37,7 +37,7 @@ SCREEN_STATUSES = {
     "wrong_assignment": "the notebook belongs to another assignment",
 }
 
-_CANVAS = re.compile(r"^(?P<name>[a-z]+)(?P<late>_late)?_(?P<uid>\d+)_(?P<sid>\d+)_(?P<file>.+)$")
+_CANVAS = re.compile(r"^(?P<name>[a-z][a-z0-9]*)(?P<late>_late)?_(?P<uid>\d+)_(?P<sid>\d+)_(?P<file>.+)$")
 _MOODLE = re.compile(r"^(?P<name>.+?)_(?P<pid>\d+)_assign(?:submission|feedback)_\w+?_(?P<file>.*)$")
 _RESUBMITTED = re.compile(r"-\d+(?=\.[^.]+$)")
 
