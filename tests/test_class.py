@@ -24,6 +24,8 @@ from gru_edu.grading import a1_cell, otter, release, submissions
 
 ROOT = Path(__file__).resolve().parent.parent
 STUDENT_REPO = "https://github.com/example/gru-edu-students"
+POINTS = otter.questions_of(otter.masters()[A1])  # question -> points, from the master
+FULL = sum(POINTS.values())
 GATE_ORDER = [(STEP_ZR, STEP_ZR.replace("z =", "R =").replace("r =", "z =").replace("R =", "r ="))]
 
 
@@ -173,10 +175,10 @@ def test_gradebook_has_one_row_per_student_with_a_named_status(graded_class):
                       "s002": "invalid_json", "s003": "not_a_notebook",
                       "s004": "wrong_assignment"}, rows
     score = {k: float(r["score"]) for k, r in rows.items()}
-    assert score["12345"] == 13 and score["45678"] == 13 and score["s005"] == 13
-    assert 0 < score["23456"] < 13
+    assert score["12345"] == FULL and score["45678"] == FULL and score["s005"] == FULL
+    assert 0 < score["23456"] < FULL
     assert all(score[k] == 0 for k in ("34567", "s001", "s002", "s003", "s004"))
-    assert all(r["max_score"] == "13" for r in rows.values())
+    assert all(float(r["max_score"]) == FULL for r in rows.values())
     assert "graded the newest, doejane_12345_101" in rows["12345"]["message"]
     assert rows["23456"]["message"].startswith("late")
     assert "time limit (10 s)" in rows["s005"]["message"]
@@ -191,7 +193,8 @@ def test_feedback_has_the_checks_words_and_no_test_source(graded_class):
     expected = a1_cell.check_gru_step(learner(*GATE_ORDER)["gru_step"], reset_after=(True,))
     sam = (out / "feedback" / "23456.md").read_text()
     assert expected.findings[0].title in sam
-    assert "## q1: 0 / 4 points" in sam
+    q1 = re.search(r"## q1: ([\d.]+) / ([\d.]+) points", sam)
+    assert q1 and float(q1[1]) < float(q1[2]) == POINTS["q1"]
     for student in ("12345", "23456", "34567", "45678", "s001", "s004", "s005"):
         for ext in ("md", "html"):
             text = (out / "feedback" / f"{student}.{ext}").read_text()
@@ -225,20 +228,20 @@ def _gradescope(autograder_zip: Path, submission: Path, root: Path) -> dict:
 def _total(results: dict) -> tuple[float, float]:
     """What Gradescope shows when results.json has no top-level score: the tests' sum."""
     scored = [t for t in results["tests"] if t.get("max_score") is not None]
-    assert {t["name"] for t in scored} == {"q1", "q2", "q3", "q4"}
+    assert {t["name"] for t in scored} == set(POINTS)
     return sum(t["score"] for t in scored), sum(t["max_score"] for t in scored)
 
 
 def test_the_autograder_runs_as_gradescope_runs_it(generated, tmp_path):
     gen = generated[A1]
     right = _gradescope(gen.autograder_zip, gen.autograder_notebook, tmp_path / "right")
-    assert _total(right) == (13, 13)
+    assert _total(right) == (FULL, FULL)
     faulty_nb = tmp_path / f"{A1}.ipynb"
     _submission(gen.student_notebook, faulty_nb, edits=GATE_ORDER)
     faulty = _gradescope(gen.autograder_zip, faulty_nb, tmp_path / "faulty")
-    assert _total(faulty)[0] < 13
+    assert _total(faulty)[0] < FULL
     q1 = next(t for t in faulty["tests"] if t.get("name") == "q1")
-    assert q1["score"] == 0 and q1["max_score"] == 4
+    assert q1["score"] < q1["max_score"] == POINTS["q1"]
 
 
 # ---------------------------------------------------------------- release and Colab

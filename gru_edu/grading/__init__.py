@@ -9,7 +9,13 @@ One module per stage:
 * :mod:`.a1_cell`   – assignment 1's checks: GRU step, forward, backward, tools
 * :mod:`.a2_imdb`   – assignment 2's checks: an IMDB classifier under rules
 * :mod:`.a3_gates`  – assignment 3's checks: reading a trained model's gates
-* :mod:`.otter`     – ``python -m gru_edu.grading.otter list|generate|grade``
+* :mod:`.otter`     – generate (otter assign) and grade a folder (otter run)
+* :mod:`.otter_run` – one submission in its own process, under limits
+* :mod:`.submissions` – an LMS bulk download, one screened file per student
+* :mod:`.gradebook` – ``gradebook.csv``, ``scores.csv``, the feedback files
+* :mod:`.release`   – the tree students receive, its Colab cell, the leak scan
+* :mod:`.containers` – an autograder zip made ready for Gradescope
+* :mod:`.cli`       – the teacher's subcommands of ``python -m gru_edu``
 
 The assignments' tests call, e.g., ``a1_cell.check_gru_step(...).require()``
 after ``from gru_edu.grading import a1_cell``.
