@@ -126,75 +126,84 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``python -m gru_edu`` (and the ``gru-edu`` script)."""
     args = _parser().parse_args(argv)
-    if args.command != "train":
-        return args.run(args)
     if args.command == "train":
-        from .imdb.training import train_classifier
+        return _train(args, argv)
+    return args.run(args)
 
-        if args.cpu_devices is not None:
-            from .distribute import split_cpu
 
-            try:
-                split_cpu(args.cpu_devices)
-            except (ValueError, RuntimeError) as err:
-                print(f"error: {err}", file=sys.stderr)
-                return 2
+def _train(args: argparse.Namespace, argv: list[str] | None) -> int:
+    """``train``: fit a classifier on IMDB and save its folder."""
+    from .imdb.training import train_classifier
 
-        settings = TrainSettings(
-            kind=args.model,
-            epochs=args.epochs,
-            units=args.units,
-            embed_dim=args.embed_dim,
-            num_words=args.num_words,
-            maxlen=args.maxlen,
-            batch_size=args.batch_size,
-            dropout=args.dropout,
-            learning_rate=args.learning_rate,
-            polarity=not args.no_polarity,
-            train_size=args.train_size,
-            test_size=args.test_size,
-            val_size=args.val_size,
-            seed=args.seed,
-        )
-        if args.ship and config.fast_mode():
-            print("error: --ship trains the full setting; unset GRU_EDU_FAST", file=sys.stderr)
-            return 2
-        print(f"gru-edu: training {args.model} on IMDB, mode {config.mode_name()}")
-        start = time.perf_counter()
+    if args.cpu_devices is not None:
+        from .distribute import split_cpu
+
         try:
-            result = train_classifier(
-                settings, archive=args.archive, verbose=2 if args.quiet else 1,
-                strategy=args.strategy,
-            )
-        except (FileNotFoundError, ValueError) as err:
+            split_cpu(args.cpu_devices)
+        except (ValueError, RuntimeError) as err:
             print(f"error: {err}", file=sys.stderr)
             return 2
-        meta = result.trained.meta
-        if args.ship:
-            from .imdb.bundle import shipped_model_dir
 
-            meta["made_by"] = "python -m gru_edu " + " ".join(argv or sys.argv[1:])
-            path = result.trained.save(args.out or shipped_model_dir(args.model),
-                                       optimizer=False)
-            (path / "train_log.txt").write_text(_train_log(meta))
-        elif not meta["chief"]:  # multi-worker: only the chief's copy is kept
-            import tempfile
-
-            path = result.trained.save(Path(tempfile.mkdtemp()) / "worker_copy")
-        else:
-            path = result.trained.save(args.out or _default_out(args.model))
-        print(
-            f"validation accuracy {_fmt(meta['val_accuracy'])} "
-            f"({meta['val_reviews']:,} reviews held out of training) | "
-            f"test accuracy {meta['test_accuracy']:.4f} "
-            f"({meta['test_reviews']:,} test reviews, scored once) | "
-            f"{meta['seconds_per_epoch']:.1f} s/epoch on {meta['device']} | "
-            f"cuDNN eligible: {meta['cudnn_eligible']} | "
-            f"{meta['replicas']} replica(s), global batch {meta['global_batch_size']} | "
-            f"total {time.perf_counter() - start:.0f} s"
+    settings = _settings(args)
+    if args.ship and config.fast_mode():
+        print("error: --ship trains the full setting; unset GRU_EDU_FAST", file=sys.stderr)
+        return 2
+    print(f"gru-edu: training {args.model} on IMDB, mode {config.mode_name()}")
+    start = time.perf_counter()
+    try:
+        result = train_classifier(
+            settings, archive=args.archive, verbose=2 if args.quiet else 1,
+            strategy=args.strategy,
         )
-        print(f"saved to {path}  (open with gru_edu.imdb.TrainedModel.load)")
+    except (FileNotFoundError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    meta = result.trained.meta
+    if args.ship:
+        from .imdb.bundle import shipped_model_dir
+
+        meta["made_by"] = "python -m gru_edu " + " ".join(argv or sys.argv[1:])
+        path = result.trained.save(args.out or shipped_model_dir(args.model),
+                                   optimizer=False)
+        (path / "train_log.txt").write_text(_train_log(meta))
+    elif not meta["chief"]:  # multi-worker: only the chief's copy is kept
+        import tempfile
+
+        path = result.trained.save(Path(tempfile.mkdtemp()) / "worker_copy")
+    else:
+        path = result.trained.save(args.out or _default_out(args.model))
+    print(
+        f"validation accuracy {_fmt(meta['val_accuracy'])} "
+        f"({meta['val_reviews']:,} reviews held out of training) | "
+        f"test accuracy {meta['test_accuracy']:.4f} "
+        f"({meta['test_reviews']:,} test reviews, scored once) | "
+        f"{meta['seconds_per_epoch']:.1f} s/epoch on {meta['device']} | "
+        f"cuDNN eligible: {meta['cudnn_eligible']} | "
+        f"{meta['replicas']} replica(s), global batch {meta['global_batch_size']} | "
+        f"total {time.perf_counter() - start:.0f} s"
+    )
+    print(f"saved to {path}  (open with gru_edu.imdb.TrainedModel.load)")
     return 0
+
+
+def _settings(args: argparse.Namespace) -> TrainSettings:
+    """The training settings the command line asks for."""
+    return TrainSettings(
+        kind=args.model,
+        epochs=args.epochs,
+        units=args.units,
+        embed_dim=args.embed_dim,
+        num_words=args.num_words,
+        maxlen=args.maxlen,
+        batch_size=args.batch_size,
+        dropout=args.dropout,
+        learning_rate=args.learning_rate,
+        polarity=not args.no_polarity,
+        train_size=args.train_size,
+        test_size=args.test_size,
+        val_size=args.val_size,
+        seed=args.seed,
+    )
 
 
 def _train_log(meta: dict) -> str:

@@ -27,7 +27,6 @@ always names the folder (``targetpath``), and ``urlpath`` points into it.
 from __future__ import annotations
 
 import argparse
-import subprocess
 from pathlib import PurePosixPath
 from urllib.parse import quote, urlencode, urlparse
 
@@ -103,29 +102,11 @@ def prefetch_imdb(progress: bool = False) -> dict[str, object]:
             "cache": str(cache), "files": files}
 
 
-def _origin() -> str | None:
-    """The checkout's ``origin`` remote as an https URL, or None."""
-    try:
-        url = subprocess.run(["git", "remote", "get-url", "origin"], capture_output=True,
-                             text=True, check=True, timeout=10).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return None
-    if url.startswith("git@") and ":" in url:  # git@github.com:owner/repo.git
-        host, path = url[4:].split(":", 1)
-        url = f"https://{host}/{path}"
-    return url or None
-
-
 def _run(args: argparse.Namespace) -> int:
     import sys
 
-    repo = args.repo or _origin()
-    if not repo:
-        print("error: no --repo given and this checkout has no 'origin' remote",
-              file=sys.stderr)
-        return 2
     try:
-        print(nbgitpuller_link(args.hub, repo, args.notebook, args.branch,
+        print(nbgitpuller_link(args.hub, args.repo, args.notebook, args.branch,
                                args.interface, args.folder))
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)
@@ -154,8 +135,9 @@ def add_hub_link_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("hub-link", help="print an nbgitpuller link that opens a "
                                         "notebook on a JupyterHub")
     p.add_argument("--hub", required=True, help="the hub's URL, e.g. https://hub.example.edu")
-    p.add_argument("--repo", default=None,
-                   help="the repository's URL (default: this checkout's origin)")
+    p.add_argument("--repo", required=True,
+                   help="the student repository's URL (what `release` wrote and you "
+                        "pushed; never the teacher's repository, which holds the masters)")
     p.add_argument("--branch", default="main", help="the branch students pull")
     p.add_argument("--notebook", default="notebooks/01_gru_equations.ipynb",
                    help="path inside the repository (default %(default)s)")

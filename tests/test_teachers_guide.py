@@ -272,3 +272,11 @@ def test_learners_pages_do_not_link_to_the_masters(page):
     for name in ("a1_gru_from_scratch", "a2_imdb_gru", "a3_reading_the_gates"):
         assert f"{name}/{name}.ipynb)" not in text, (page, name)
     assert "answer_key.md" not in (ROOT / "notebooks" / "README.md").read_text()
+
+
+def test_guide_names_every_gradebook_status():
+    from gru_edu.grading.gradebook import STATUSES
+
+    table = GUIDE.read_text().split("| status | meaning | score |")[1].split("\n\n")[0]
+    named = set(re.findall(r"`([a-z_]+)`", table))
+    assert named == set(STATUSES)

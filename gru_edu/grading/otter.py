@@ -328,6 +328,16 @@ def _read_worker_results(res: SubmissionResult, out: Path, rc: int | None,
     res.message = "; ".join([m for m in [res.message] + notes if m])
 
 
+def _note_unfinished(r: SubmissionResult, questions: dict[str, float],
+                     test_timeout: int) -> None:
+    """A graded submission's question without a result: its tests never finished."""
+    if r.status in ("graded", "cell_timeout", "out_of_memory"):
+        for q in questions:
+            if q not in r.scores:
+                r.feedback[q] = ["Its tests did not finish within the time limit"
+                                 f" ({test_timeout} s) or could not run; 0 points."]
+
+
 def default_workers() -> int:
     """Submissions graded at once by default: one per CPU core."""
     return max(1, os.cpu_count() or 1)
@@ -374,11 +384,7 @@ def grade(name: str, submissions: Path | str, out_dir: Path | str | None = None,
 
     def one(sub: Submission) -> SubmissionResult:
         r = _grade_one(sub, autograder, out, limits)
-        if r.status in ("graded", "cell_timeout", "out_of_memory"):
-            for q in questions:
-                if q not in r.scores:
-                    r.feedback[q] = ["Its tests did not finish within the time limit"
-                                     f" ({test_timeout} s) or could not run; 0 points."]
+        _note_unfinished(r, questions, test_timeout)
         if not quiet:
             print(f"  {r.student}: {num(r.total)}/{num(sum(questions.values()))}"
                   f" {r.status} in {r.seconds:.0f} s", flush=True)

@@ -137,8 +137,32 @@ def run_one(submission: str, autograder: str, output: str, cell_timeout: int,
     under ``test_timeout``: a question whose tests never end loses its points
     and the others keep theirs. A cell that catches the interrupt is stopped
     line by line from the second one on
-    (:func:`gru_edu.grading.guard.install_interrupt_escalation`).
+    (:func:`gru_edu.grading.guard.install_interrupt_escalation`). Writes
+    ``checks.json`` to ``output``; returns 0, or 3 when otter could not
+    grade (a dead kernel, memory, an error of the grader).
     """
+    notes: list[str] = []
+    _patch_otter(cell_timeout, test_timeout, notes)
+    from otter.run import main as otter_run
+
+    summary: dict[str, Any] = {"questions": {}, "notes": notes, "error": None}
+    code = 0
+    try:
+        results = otter_run(submission, autograder=autograder, output_dir=output, no_logo=True)
+        summary["questions"] = _checks_summary(results)
+    except Exception as err:  # noqa: BLE001 - reported as the submission's status
+        chain = [err, err.__cause__, err.__context__]
+        names = {type(e).__name__ for e in chain if e is not None}
+        summary["error"] = ("kernel_died" if "DeadKernelError" in names
+                            else "out_of_memory" if "MemoryError" in names else "grader_error")
+        summary["detail"] = f"{type(err).__name__}: {str(err)[:300]}"
+        code = 3
+    Path(output, "checks.json").write_text(json.dumps(summary, indent=1))
+    return code
+
+
+def _patch_otter(cell_timeout: int, test_timeout: int, notes: list[str]) -> None:
+    """Otter's grading and execution preprocessors, with limits and notes added."""
     import nbconvert.preprocessors as pre
     import nbformat
     from otter.execute import preprocessor as otter_pre
@@ -166,14 +190,10 @@ def run_one(submission: str, autograder: str, output: str, cell_timeout: int,
                     f"Checker.check_if_not_already_checked({json.dumps(test)})"))
             nb.cells.append(export)
 
-    base = pre.ExecutePreprocessor
-
     def timeout_for(cell) -> int:  # noqa: ANN001
         return cell_timeout if _is_student_cell(cell) else test_timeout
 
-    notes: list[str] = []
-
-    class TimedExecutePreprocessor(base):  # type: ignore[misc, valid-type]
+    class TimedExecutePreprocessor(pre.ExecutePreprocessor):  # type: ignore[misc, valid-type]
         def __init__(self, **kw):  # noqa: ANN003
             super().__init__(**kw)
             self.timeout_func = timeout_for
@@ -191,22 +211,6 @@ def run_one(submission: str, autograder: str, output: str, cell_timeout: int,
     # otter imports both from these modules when it grades
     otter_pre.GradingPreprocessor = MarkingGradingPreprocessor
     pre.ExecutePreprocessor = TimedExecutePreprocessor
-    from otter.run import main as otter_run
-
-    summary: dict[str, Any] = {"questions": {}, "notes": notes, "error": None}
-    code = 0
-    try:
-        results = otter_run(submission, autograder=autograder, output_dir=output, no_logo=True)
-        summary["questions"] = _checks_summary(results)
-    except Exception as err:  # noqa: BLE001 - reported as the submission's status
-        chain = [err, err.__cause__, err.__context__]
-        names = {type(e).__name__ for e in chain if e is not None}
-        summary["error"] = ("kernel_died" if "DeadKernelError" in names
-                            else "out_of_memory" if "MemoryError" in names else "grader_error")
-        summary["detail"] = f"{type(err).__name__}: {str(err)[:300]}"
-        code = 3
-    Path(output, "checks.json").write_text(json.dumps(summary, indent=1))
-    return code
 
 
 #: Errors of a submission's own cell that the feedback names.
