@@ -249,6 +249,11 @@ def test_render_time_is_quoted_from_the_logs():
     deploy = (ROOT / "deploy" / "README.md").read_text()
     assert "a few minutes" not in deploy
     assert f"{expected_render_minutes()} in the fast setting" in deploy
+    from gru_edu.__main__ import _parser
+
+    sub = next(a for a in _parser()._actions if a.__class__.__name__ == "_SubParsersAction")
+    text = re.sub(r"\s+", " ", sub.choices["render"].format_help())
+    assert f"({expected_render_minutes()} on 2 cores, measured)" in text
 
 
 def test_every_notebook_exercise_has_an_answer():
