@@ -108,6 +108,7 @@ def test_collect_screens_each_file_and_keeps_the_newest(generated, tmp_path):
     shutil.copy(a1, old)
     shutil.copy(a1, new)
     os.utime(old, (time.time() - 3600, time.time() - 3600))
+    (tmp_path / "Ann Lee_777_assignsubmission_onlinetext_onlinetext.html").write_text("hi")
     moodle = tmp_path / "Ann Lee_777_assignsubmission_file_"
     moodle.mkdir()
     shutil.copy(a1, moodle / f"{A1}.ipynb")

@@ -93,6 +93,11 @@ def _candidates(folder: Path) -> list[tuple[str, Path, bool]]:
     return found
 
 
+def _gradable(path: Path) -> bool:
+    """A notebook, a zip or a student's folder (not a PDF or Moodle's online text)."""
+    return path.is_dir() or path.suffix in (".ipynb", ".zip")
+
+
 def _mtime(path: Path) -> float:
     if path.is_dir():
         return max((q.stat().st_mtime for q in path.rglob("*")), default=path.stat().st_mtime)
@@ -112,7 +117,7 @@ def collect(folder: Path | str, assignment: str | None = None) -> list[Submissio
         by_student.setdefault(student, []).append((path, late))
     out = []
     for student, files in sorted(by_student.items()):
-        files.sort(key=lambda f: (_mtime(f[0]), f[0].name))
+        files.sort(key=lambda f: (_gradable(f[0]), _mtime(f[0]), f[0].name))
         path, late = files[-1]
         sub = Submission(student, path, late=late, ignored=[f[0] for f in files[:-1]])
         status, detail = screen(path, assignment)
