@@ -285,3 +285,19 @@ def test_guide_names_every_gradebook_status():
     table = GUIDE.read_text().split("| status | meaning | score |")[1].split("\n\n")[0]
     named = set(re.findall(r"`([a-z_]+)`", table))
     assert named == set(STATUSES)
+
+
+def expected_grading_time() -> str:
+    """The guide's sentence on grading a class, from benchmarks/logs/bench_grading.json."""
+    log = json.loads((ROOT / "benchmarks" / "logs" / "bench_grading.json").read_text())
+    run = log["runs"][-1]
+    load = (log["machine"]["load_average_at_start"], log["machine"]["load_average_at_end"])
+    return (f"{run['submissions']} A1 submissions took {run['wall_seconds'] / 60:.0f} min "
+            f"with {run['workers']} workers on {log['machine']['cores']} cores "
+            f"({run['seconds_per_submission_wall']:.1f} s each; load average "
+            f"{load[0]:g} → {load[1]:g} from other work on the machine)")
+
+
+def test_guide_quotes_the_grading_benchmark():
+    text = re.sub(r"\s+", " ", GUIDE.read_text())
+    assert expected_grading_time() in text
