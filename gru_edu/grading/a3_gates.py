@@ -244,13 +244,18 @@ def check_z_at_word(z_at_word: Any, text_trace: Any, word: str,
     if not _check_defined(fb, z_at_word, "z_at_word", 2, "z_at_word(text_trace, word)"):
         return fb
     call = _safe_call(z_at_word, (text_trace, word), seconds)
+    z = text_trace.trace.z[0]
+    steps = [t for t, w in enumerate(text_trace.words) if w == word]
+    if not steps:  # an absent word: a ValueError or None, as the question asks
+        if call.ok and call.value is not None:
+            fb.add("absent_word", f"{word!r} is not in this review, and your function"
+                   f" returned {type(call.value).__name__} {np.shape(call.value)}.")
+        elif not call.ok and not isinstance(call.error, ValueError):
+            _report_error(fb, call, "z_at_word")
+        return fb
     if not call.ok:
         _report_error(fb, call, "z_at_word")
         return fb
-    z = text_trace.trace.z[0]
-    steps = [t for t, w in enumerate(text_trace.words) if w == word]
-    if not steps:
-        raise ValueError(f"{word!r} is not read in this review")
     want = z[steps[0]]
     arr = _as_array(call.value)
     if arr is None or arr.shape != want.shape:

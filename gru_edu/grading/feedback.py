@@ -363,6 +363,11 @@ MISTAKES: dict[str, tuple[str, str]] = {
         "Step 0 reads the <start> marker, so the k-th word of the text is read at"
         " step k + 1: use the trace's own words list to find the step.",
     ),
+    "absent_word": (
+        "no error for a word the review does not contain",
+        "When no step reads the word, raise a ValueError (text_trace.words.index"
+        " does) or return None: a value there is z at some other step.",
+    ),
     "not_sorted_by_size": (
         "units not ranked by the size of the reaction",
         "Rank by |reaction| (np.argsort(-np.abs(reaction))): a strong negative"
