@@ -394,22 +394,22 @@ def test_grading_a_folder(generated, tmp_path, monkeypatch):
     grades = otter.grade(A1, subs, out, autograder=generated.autograder_zip,
                           cell_timeout=5, test_timeout=120, jobs=2, quiet=True)
     rows = {r["student"]: r for r in grades.rows()}
-    assert grades.questions == {"q1": 4, "q2": 3, "q3": 4, "q4": 2}
-    assert rows["master"]["total"] == 13, (out / "feedback" / "master.md").read_text()
+    assert grades.questions == {"q1": 5, "q2": 5, "q3": 15, "q4": 5}
+    assert rows["master"]["total"] == 30, (out / "feedback" / "master.md").read_text()
     assert rows["untouched"]["total"] == 0
     sam = rows["sam"]
-    assert (sam["q1"], sam["q2"], sam["q3"], sam["q4"]) == (0, 0, 4, 2), sam
+    assert (sam["q1"], sam["q2"], sam["q3"], sam["q4"]) == (0, 0, 15, 5), sam
     feedback = (out / "feedback" / "sam.md").read_text()
     assert "Gate order [r, z, h] instead of [z, r, h]" in feedback
     assert "infinite loop" in feedback
     tina = rows["tina"]
-    assert (tina["q1"], tina["q2"], tina["q3"], tina["q4"]) == (4, 0, 4, 2), tina
+    assert (tina["q1"], tina["q2"], tina["q3"], tina["q4"]) == (5, 0, 15, 5), tina
     assert tina["note"] == ""
     uma = rows["uma"]
-    assert (uma["q1"], uma["q2"], uma["q3"], uma["q4"]) == (4, 0, 4, 2), uma
+    assert (uma["q1"], uma["q2"], uma["q3"], uma["q4"]) == (5, 0, 15, 5), uma
     assert "Calls the reference implementation" in (out / "feedback" / "uma.md").read_text()
     assert (out / "scores.csv").read_text().splitlines()[0].startswith("student,q1,q2,q3,q4")
-    assert "total (13)" in grades.table()
+    assert "total (30)" in grades.table()
 
 
 def test_submission_processes_get_memory_and_cpu_limits(tmp_path):

@@ -255,9 +255,14 @@ def _blame_step(fb: Feedback, fn: Any, reset_after: Sequence[bool],
         return False
     titles = "; ".join(f"{f.title} ({f.context})" if f.context else f.title
                        for f in step_fb.findings)
-    fb.findings = [Finding("depends_on_step", f"It has: {titles}.")]
+    own = [f for f in fb.findings if f.mistake in _OWN_CODE]
+    fb.findings = [Finding("depends_on_step", f"It has: {titles}.")] + own
     fb.probes, fb.notes = [], []
     return True
+
+
+#: findings about the function's own code that a wrong gru_step cannot cause
+_OWN_CODE = {"timeout", "uses_reference", "grader_tampering"}
 
 
 def _called_learner_function(fn: Any, name: str) -> Callable | None:
