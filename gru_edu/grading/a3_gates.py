@@ -28,6 +28,7 @@ __all__ = [
     "check_strongest_units",
     "check_z_at_word",
     "check_quantity",
+    "check_findings_shape",
     "trace_z",
     "check_gate_findings",
 ]
@@ -272,6 +273,27 @@ def check_z_at_word(z_at_word: Any, text_trace: Any, word: str,
             return fb
     fb.add("values_differ", f"Largest difference from z at step {t}:"
            f" {float(np.max(np.abs(arr - want))):.3g}.")
+    return fb
+
+
+def check_findings_shape(negation_reaction: Any, top_negation_units: Any,
+                         negation_effect: Any) -> Feedback:
+    """Question 5's answers have the right form: one value per unit, three units, a number."""
+    fb = Feedback("your findings")
+    if np.ndim(negation_reaction) != 1:
+        fb.add("output_shape", "negation_reaction should hold one value per unit; it has"
+               f" shape {np.shape(negation_reaction)}.")
+    try:
+        count = len(top_negation_units)
+    except TypeError:
+        count = None
+    if count != 3:
+        fb.add("output_shape", "top_negation_units should list three units; it is"
+               f" {type(top_negation_units).__name__}"
+               + ("" if count is None else f" of length {count}") + ".")
+    if np.ndim(negation_effect) != 0:
+        fb.add("output_shape", "negation_effect should be one number; it has shape"
+               f" {np.shape(negation_effect)}.")
     return fb
 
 
