@@ -1,11 +1,18 @@
-"""Assignment 1's corpus of submissions, graded end to end: public checks vs grade.
+"""Corpora of assignment submissions: what the public checks say vs the grade.
 
-Each submission is the master's solution with one planted mistake (most in
-one ``reset_after`` variant only), written into the generated student
-notebook and graded with the teacher's machinery (``otter.generate`` and
-``otter.grade``). For every submission and question the log holds what the
-public checks say (all passed or not, their points) and what the grade is,
-and whether the feedback file shows otter's noise or hidden-test source::
+A1: each submission is the master's solution with one planted mistake (most
+in one ``reset_after`` variant only), written into the generated student
+notebook and graded end to end with the teacher's machinery
+(``otter.generate`` and ``otter.grade``). For every submission and question
+the log holds what the public checks say (all passed or not, their points)
+and what the grade is, and whether the feedback file shows otter's noise or
+hidden-test source.
+
+A3, questions 2–4 (functions on arrays): each submission is the master's
+solution with one of the usual slips; the autograder's own test files of
+those questions are run on the functions (public and hidden cases, scored as
+otter scores them; the notebook itself, which needs the trained model, is
+not run). A2 has no corpus: each submission would be a trained model.
 
     python benchmarks/assignment_corpus.py --label after
 
@@ -65,6 +72,32 @@ CORPUS: dict[str, tuple[list[tuple[str, str]], str]] = {
         "relative_error as CS231n's assignments' rel_error (entry by entry)"),
 }
 
+A3 = "a3_reading_the_gates"
+A3_QUESTIONS = ("q2", "q3", "q4")
+
+#: A3 name -> (edits to the master's solution, what is planted)
+A3_CORPUS: dict[str, tuple[list[tuple[str, str]], str]] = {
+    "correct": ([], "the master's solution"),
+    "padding_counted": ([("words = ids > 1  # not padding", "words = ids >= 0  # not padding")],
+                        "gate_reaction counts padding steps"),
+    "start_counted": ([("words = ids > 1  # not padding", "words = ids > 0  # not padding")],
+                      "gate_reaction counts the <start> marker"),
+    "baseline_includes_cue": ([("other = words & ~cue", "other = words")],
+                              "gate_reaction's baseline includes the cue steps"),
+    "sign_reversed": ([("return z[cue].mean(axis=0) - z[other].mean(axis=0)",
+                        "return z[other].mean(axis=0) - z[cue].mean(axis=0)")],
+                      "gate_reaction the wrong way round"),
+    "mean_of_means": ([("return z[cue].mean(axis=0) - z[other].mean(axis=0)",
+                        "return np.mean([z[b][cue[b]].mean(0) - z[b][other[b]].mean(0)"
+                        " for b in range(len(z))], axis=0)")],
+                      "gate_reaction averages per-review means"),
+    "ranked_by_value": ([("np.argsort(-np.abs(reaction))", "np.argsort(-reaction)")],
+                        "strongest_units ranks by value, not size"),
+    "population_variance": ([("a.var(ddof=1) + (n_b - 1) * b.var(ddof=1)",
+                              "a.var(ddof=0) + (n_b - 1) * b.var(ddof=0)")],
+                            "effect_size with population variances"),
+}
+
 #: words that must never reach a student: otter's headers, tracebacks, test source
 NOISE = ("Error at line", "Traceback", "AssertionError", "a1_cell.", "check_gru_",
          "reset_after=(True, False)", "seed=", ".require()", "def test_")
@@ -83,8 +116,9 @@ def solution_cells(master: Path) -> dict[str, str]:
         elif cell.cell_type == "raw" and src.startswith("# END SOLUTION"):
             inside = False
         elif inside and cell.cell_type == "code":
-            name = re.search(r"^def (\w+)", cell.source, re.M).group(1)
-            out[name] = cell.source
+            name = re.search(r"^def (\w+)", cell.source, re.M)
+            if name:  # a function (not question 5's answers)
+                out[name.group(1)] = cell.source
     return out
 
 
@@ -113,8 +147,13 @@ def write_submission(student_nb: Path, dest: Path, code: dict[str, str]) -> None
     nbformat.write(nb, dest)
 
 
-def public_results(autograder_zip: Path, code: dict[str, str]) -> dict[str, dict]:
-    """Question -> what its public cases say (the student's ``grader.check``)."""
+def public_results(autograder_zip: Path, code: dict[str, str],
+                   questions: tuple[str, ...] | None = None) -> dict[str, dict]:
+    """Question -> what its public cases say (``grader.check``) and its score.
+
+    The score is that of all the question's cases, public and hidden, run
+    here on the functions alone (as otter scores a test file).
+    """
     import numpy as np
     from otter.test_files.exception_test import ExceptionTestFile
 
@@ -124,6 +163,8 @@ def public_results(autograder_zip: Path, code: dict[str, str]) -> dict[str, dict
     with tempfile.TemporaryDirectory() as tmp, zipfile.ZipFile(autograder_zip) as z:
         z.extractall(tmp)
         for path in sorted(Path(tmp, "tests").glob("q*.py")):
+            if questions and path.stem not in questions:
+                continue
             tf = ExceptionTestFile.from_file(str(path))
             tf.run(env)
             public = [r for r in tf.test_case_results if not r.test_case.hidden]
@@ -132,6 +173,7 @@ def public_results(autograder_zip: Path, code: dict[str, str]) -> dict[str, dict
                 "public_points": sum(r.test_case.points for r in public if r.passed),
                 "public_possible": sum(r.test_case.points for r in public),
                 "possible": tf.possible,
+                "score_of_all_cases": tf.score,
             }
     return out
 
@@ -164,6 +206,20 @@ def run_corpus(work: Path, names: list[str] | None = None, jobs: int = 1) -> dic
     return result
 
 
+def run_a3_functions(work: Path) -> dict:
+    """A3's questions 2-4 for every A3 corpus submission: public vs all cases."""
+    from gru_edu.grading import otter
+
+    gen = otter.generate(A3, work / "dist", quiet=True)
+    master = otter.masters()[A3]
+    result = {}
+    for name, (edits, what) in A3_CORPUS.items():
+        code = solution_code(master, edits)
+        result[name] = {"planted": what, "questions": public_results(
+            gen.autograder_zip, code, A3_QUESTIONS)}
+    return result
+
+
 def main(argv: list[str] | None = None) -> int:
     here = Path(__file__).resolve().parent
     sys.path.insert(0, str(here))
@@ -173,19 +229,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--label", required=True, help="name of this run (before, after)")
     parser.add_argument("--log", default=str(here / "logs" / "assignment_corpus.json"))
     parser.add_argument("--jobs", type=int, default=1)
+    parser.add_argument("--source", default="this checkout",
+                        help="what code was measured, for the log (e.g. a commit)")
     args = parser.parse_args(argv)
     start = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="gru-edu-corpus-") as tmp:
-        result = run_corpus(Path(tmp), jobs=args.jobs)
+        result = run_corpus(Path(tmp) / "a1", jobs=args.jobs)
+        a3 = run_a3_functions(Path(tmp) / "a3")
     path = Path(args.log)
     log = read_log(path) or new_log("assignment_corpus", __doc__.splitlines()[0])
     log["runs"] = [r for r in log["runs"] if r["label"] != args.label]
     import gru_edu
 
     log["runs"].append({"label": args.label, **session(),
+                        "source": args.source,
                         "package": str(Path(gru_edu.__file__).parent.parent),
                         "seconds": round(time.monotonic() - start, 1),
-                        "submissions": result})
+                        "a1": result, "a3_functions": a3})
     write_log(log, path)
     for name, r in result.items():
         cells = "  ".join(
@@ -193,6 +253,12 @@ def main(argv: list[str] | None = None) -> int:
             f" {v['graded']:g}/{v['possible']:g}" for q, v in r["questions"].items())
         print(f"{name:34s} {r['graded_total']:g}/{r['max_total']:g}  {cells}"
               + (f"  noise: {r['feedback_noise']}" if r["feedback_noise"] else ""))
+    for name, r in a3.items():
+        cells = "  ".join(
+            f"{q}: public {'pass' if v['public_all_passed'] else 'FAIL'}"
+            f" {v['score_of_all_cases']:g}/{v['possible']:g}"
+            for q, v in r["questions"].items())
+        print(f"A3 {name:31s} {cells}")
     print(f"wrote {path}")
     return 0
 

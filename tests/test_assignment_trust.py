@@ -58,7 +58,7 @@ def _test_configs(master: Path) -> dict[str, list[dict]]:
             found.setdefault(question, []).append({
                 "points": float(re.search(r"^points:\s*([\d.]+)", config, re.M).group(1)),
                 "hidden": bool(re.search(r"^hidden:\s*true", config, re.M)),
-                "message": re.search(r'^success_message:\s*"(.+)"', config, re.M),
+                "message": re.search(r'^success_message:\s*"([^"]+)"', config, re.M),
             })
     return found
 
@@ -253,3 +253,13 @@ def test_z_at_word_for_an_absent_word():
     assert a3_gates.check_z_at_word(lambda t, w: None, trace, "good").passed
     assert a3_gates.check_z_at_word(last_step, trace, "good").mistakes == ["absent_word"]
     assert a3_gates.check_z_at_word(last_step, trace, "bad").passed
+
+
+def test_a3_function_slips_fail_publicly_and_a_public_pass_is_full_marks(tmp_path):
+    result = corpus.run_a3_functions(tmp_path)
+    for name, r in result.items():
+        for q, v in r["questions"].items():
+            if v["public_all_passed"]:
+                assert v["score_of_all_cases"] >= 0.8 * v["possible"], (name, q)
+        if name != "correct":  # each slip fails a public check of its question
+            assert not all(v["public_all_passed"] for v in r["questions"].values()), name
