@@ -263,3 +263,21 @@ def test_a3_function_slips_fail_publicly_and_a_public_pass_is_full_marks(tmp_pat
                 assert v["score_of_all_cases"] >= 0.8 * v["possible"], (name, q)
         if name != "correct":  # each slip fails a public check of its question
             assert not all(v["public_all_passed"] for v in r["questions"].values()), name
+
+
+def test_gradient_check_cell_blames_a_copy_perturbing_numerical_gradient(capsys):
+    nb = nbformat.read(MASTER, as_version=4)
+    cell = next(c.source for c in nb.cells if c.source.startswith("def gradient_check("))
+    for edits, expected in [
+            ([], "reset_after=False: kernel"),
+            (corpus.CORPUS["numerical_gradient_copy"][0],
+             "Check numerical_gradient first: the numerical gradient of kernel is all"
+             " zeros")]:
+        ns: dict = {"np": np}
+        exec("\n\n".join(corpus.solution_code(MASTER, edits).values()), ns)
+        exec(cell, ns)
+        out = capsys.readouterr().out
+        assert expected in out, out
+        if not edits:  # a correct backward pass is confirmed, both variants
+            errors = [float(e) for e in re.findall(r"\d\.\de-\d+", out)]
+            assert len(errors) == 6 and max(errors) < 1e-6, out
