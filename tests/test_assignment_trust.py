@@ -207,6 +207,7 @@ def test_otter_reports_a_failed_check_as_its_feedback_alone(tmp_path):
     readable = feedback.student_text(text)
     assert readable.startswith("relative_error: not right yet")
     assert readable.count("relative_error: not right yet") == 1  # said once
+    assert "The same problem as above" in text  # the hidden case's repeat, short
     tf.run({"relative_error": corpus_function("relative_error")})
     assert feedback.student_text(tf.summary()) == "public: one"
 

@@ -513,12 +513,24 @@ def _plain_otter_messages() -> None:
         return
 
     def message(self, excp: Exception, context: int = 0) -> str:  # noqa: ANN001
-        if isinstance(excp, FeedbackFailure):
-            return str(excp)
-        return original(self, excp, context)
+        if not isinstance(excp, FeedbackFailure):
+            return original(self, excp, context)
+        text = str(excp)
+        earlier = [r.message or "" for r in getattr(self, "test_case_results", [])
+                   if not r.passed]
+        titles = _titles(text)
+        if titles and any(titles == _titles(m) for m in earlier):
+            return ("The same problem as above, found again by this question's other"
+                    " cases.")
+        return text
 
     message.plain_feedback = True  # type: ignore[attr-defined]
     test_file._generate_error_message = message
+
+
+def _titles(text: str) -> list[str]:
+    """The ✗ lines of a feedback text: what it diagnosed, without the details."""
+    return [line.strip() for line in text.splitlines() if line.strip().startswith("✗")]
 
 
 _OTTER_SCAFFOLD = re.compile(
