@@ -119,11 +119,44 @@ def graded_corpus(tmp_path_factory):
         codes[name] = corpus.solution_code(MASTER, edits)
         corpus.write_submission(gen.student_notebook,
                                 work / "subs" / name / f"{A1}.ipynb", codes[name])
+    hand_in(work / "subs" / "forward_h0_ignored")  # one as the zip students upload
     out = work / "grades"
     grades = grade_folder(A1, work / "subs", out, gen.autograder_zip)
     public = {name: corpus.public_results(gen.autograder_zip, code)
               for name, code in codes.items()}
     return grades, out, public, gen.autograder_zip
+
+
+def hand_in(folder: Path) -> Path:
+    """What the notebook's submit cell does (otter's export), run in ``folder``."""
+    import os
+
+    import otter as otter_grader
+
+    here = os.getcwd()
+    os.chdir(folder)
+    try:
+        otter_grader.Notebook(f"{A1}.ipynb").export(
+            f"{A1}.ipynb", pdf=False, export_path=f"{A1}.zip", display_link=False)
+    finally:
+        os.chdir(here)
+    (folder / f"{A1}.ipynb").unlink()  # the zip alone is handed in
+    return folder / f"{A1}.zip"
+
+
+@pytest.mark.parametrize("name", sorted(otter.masters()))
+def test_every_assignment_ends_with_a_submit_cell_named_after_it(name):
+    nb = nbformat.read(otter.masters()[name], as_version=4)
+    cell = next(c for c in nb.cells if "grader.export(" in c.source)
+    assert f'export_path="{name}.zip"' in cell.source and "pdf=False" in cell.source
+    assert {"otter_ignore", "nbval-skip"} <= set(cell.metadata.get("tags", []))
+    heads = [c.source for c in nb.cells if c.cell_type == "markdown"]
+    assert any(h.startswith("## Hand in") and "Restart" in h for h in heads)
+    assert "project's environment" in heads[0]
+    if name != A1:
+        assert "84 MB" in heads[0]
+    if name == "a2_imdb_gru":
+        assert "imdb_gru.keras" in cell.source and "imdb_gru_history.json" in cell.source
 
 
 def test_corpus_covers_the_issue():
