@@ -315,3 +315,24 @@ def test_gradient_check_cell_blames_a_copy_perturbing_numerical_gradient(capsys)
         if not edits:  # a correct backward pass is confirmed, both variants
             errors = [float(e) for e in re.findall(r"\d\.\de-\d+", out)]
             assert len(errors) == 6 and max(errors) < 1e-6, out
+
+
+def test_a2_accepts_the_layers_its_rules_allow():
+    keras = pytest.importorskip("keras")
+    from gru_edu.grading import a2_imdb
+
+    rules = a2_imdb.ImdbRules()
+
+    def model(*middle):
+        m = keras.Sequential([keras.Input((rules.maxlen,), dtype="int32"),
+                              keras.layers.Embedding(10000, 16, mask_zero=True),
+                              *middle, keras.layers.Dense(1, activation="sigmoid")])
+        m.compile("adam", "binary_crossentropy", metrics=["accuracy"])
+        return m
+
+    stacked = (keras.layers.GRU(16, return_sequences=True), keras.layers.GRU(16),
+               keras.layers.Dropout(0.2))
+    bidirectional = (keras.layers.Bidirectional(keras.layers.GRU(16)),)
+    for layers in (stacked, bidirectional):
+        fb = a2_imdb.check_imdb_model(lambda: model(*layers), rules)
+        assert fb.passed, str(fb)
