@@ -1,8 +1,10 @@
 """Gradient checking: central differences and the relative error.
 
 The oracle of every backward pass in gru-edu (tests, notebook 02, the
-assignment checks). :func:`relative_error` is CS231n's gradient-check error
-normalised by the largest magnitude::
+assignment checks). :func:`relative_error` normalises once, by the largest
+magnitude. CS231n's notes divide entry by entry, ``|a - b| / max(|a|, |b|)``,
+and its assignments' ``rel_error`` takes the largest
+``|a - b| / max(1e-8, |a| + |b|)``; this is::
 
     max_i |a_i - b_i| / max(1e-8, max_i (|a_i| + |b_i|))
 

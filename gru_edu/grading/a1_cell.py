@@ -97,9 +97,19 @@ def check_gru_step(gru_step: Any, reset_after: Sequence[bool] = (True, False),
     return fb
 
 
-def _single_variant_note(fb: Feedback, ok: list[bool], tried: Sequence[bool]) -> None:
+#: findings that do not say what differs between the variants (the hint may help)
+_UNNAMED = {"wrong_values", "exception", "output_shape", "non_finite"}
+
+
+def _single_variant_note(fb: Feedback, ok: list[bool], tried: Sequence[bool],
+                         hint: bool = True) -> None:
+    """Say which variant is right; the generic variant hint only when nothing else fits."""
     if len(tried) == 2 and len(ok) == 1:
-        fb.add("single_variant", f"Correct for reset_after={ok[0]} only.")
+        if hint and all(f.mistake in _UNNAMED for f in fb.findings):
+            fb.add("single_variant", f"Correct for reset_after={ok[0]} only.")
+        else:
+            fb.note(f"Correct for reset_after={ok[0]}: only reset_after={not ok[0]}"
+                    " is wrong.")
     fb.merge_variants()
 
 
@@ -146,7 +156,8 @@ def _diagnose(fb: Feedback, run: Callable[[_Probe], _Call], probe: _Probe,
     elif not _try_special_shapes(fb, run, probe, reference_fn, what, ctx):
         err = float(np.max(np.abs(arr - reference)))
         fb.add("wrong_values", f"Largest difference from the reference: {err:.3g}.", ctx)
-    fb.probes.append((ctx, _ablation_table(run, probe, reference_fn)))
+        # nothing named the mistake: the probes show where it is
+        fb.probes.append((ctx, _ablation_table(run, probe, reference_fn)))
 
 
 def _try_special_shapes(fb: Feedback, run: Callable[[_Probe], _Call], probe: _Probe,
@@ -229,15 +240,29 @@ def check_gru_forward(gru_forward: Any, reset_after: Sequence[bool] = (True, Fal
         fb.note("Checked against gru_edu.cell with and without h0, for reset_after in"
                 f" {list(reset_after)}.")
     else:
-        step = _called_learner_function(gru_forward, "gru_step")
-        if step is not None:
-            step_fb = check_gru_step(step, reset_after=reset_after, seconds=seconds)
-            if not step_fb.passed:
-                titles = "; ".join(f.title for f in step_fb.findings)
-                fb.notes.insert(0, f"Note: your gru_forward calls your gru_step, which is"
-                                f" not right yet ({titles}). Fix gru_step first: the"
-                                " problems above may all come from it.")
+        _blame_step(fb, gru_forward, reset_after, seconds)
     return fb
+
+
+def _blame_step(fb: Feedback, fn: Any, reset_after: Sequence[bool],
+                seconds: float | None) -> bool:
+    """If ``fn`` calls the learner's failing gru_step, say that alone, first."""
+    step = _called_learner_function(fn, "gru_step")
+    if step is None:
+        return False
+    step_fb = check_gru_step(step, reset_after=reset_after, seconds=seconds)
+    if step_fb.passed:
+        return False
+    titles = "; ".join(f"{f.title} ({f.context})" if f.context else f.title
+                       for f in step_fb.findings)
+    own = [f for f in fb.findings if f.mistake in _OWN_CODE]
+    fb.findings = [Finding("depends_on_step", f"It has: {titles}.")] + own
+    fb.probes, fb.notes = [], []
+    return True
+
+
+#: findings about the function's own code that a wrong gru_step cannot cause
+_OWN_CODE = {"timeout", "uses_reference", "grader_tampering"}
 
 
 def _called_learner_function(fn: Any, name: str) -> Callable | None:
@@ -339,7 +364,9 @@ def check_gru_backward(gru_backward: Any, gru_forward: Any = None,
         _diagnose_backward(fb, gru_backward, gru_forward, ra, seed, shape, seconds, tol, ctx)
         if len(fb.findings) == before:
             ok_variants.append(ra)
-    _single_variant_note(fb, ok_variants, reset_after)
+    if not fb.passed and _blame_step(fb, gru_backward, reset_after, seconds):
+        return fb
+    _single_variant_note(fb, ok_variants, reset_after, hint=False)
     if fb.passed:
         fb.note(f"Every gradient within relative error {tol:g} of gru_edu.cell for"
                 f" reset_after in {list(reset_after)}.")
@@ -410,14 +437,8 @@ def _diagnose_backward(fb: Feedback, backward: Callable, forward: Any, ra: bool,
     if forward is not None:
         fwd = check_gru_forward(forward, reset_after=(ra,), seconds=seconds)
         forward_ok = fwd.passed
-        if not forward_ok:
-            titles = ", ".join(f.title for f in fwd.findings)
-            detail = f"Your gru_forward has: {titles}."
-            fd = _student_fd(forward, probe, dh, seconds)
-            if fd is not None and _grads_close(grads, fd, tol=1e-4):
-                detail += (" Your backward matches finite differences of YOUR forward"
-                           " pass, so the backward is consistent; fix the forward.")
-            fb.add("forward_wrong", detail, ctx)
+        if not forward_ok and _forward_wrong(fb, grads, backward, forward, fwd, probe,
+                                             dh, seconds, ctx):
             return
     lines, wrong = _block_table(grads, ref, p.units, ra, tol)
     detail = "Relative error of each block against gru_edu.cell (✓ ≤ %g):\n" % tol
@@ -446,6 +467,30 @@ def _diagnose_backward(fb: Feedback, backward: Callable, forward: Any, ra: bool,
                        " the backward is what differs.")
     fb.add("gradient_blocks", detail, ctx, "some gradient blocks are wrong: "
            + ", ".join(wrong[:4]) + (" ..." if len(wrong) > 4 else ""))
+
+
+def _forward_wrong(fb: Feedback, grads: dict, backward: Callable, forward: Callable,
+                   fwd: Feedback, probe: _Probe, dh: np.ndarray, seconds: float | None,
+                   ctx: str) -> bool:
+    """Blame the forward pass only when the backward pass really depends on it.
+
+    That is when ``backward`` calls the learner's ``gru_forward``, or when its
+    gradients are exactly those of the learner's (wrong) forward pass: then
+    the derivative is right and the forward equations it differentiates are not.
+    """
+    titles = ", ".join(f.title for f in fwd.findings)
+    if _called_learner_function(backward, "gru_forward") is not None:
+        fb.add("forward_wrong", f"Your gru_backward calls your gru_forward, which has:"
+               f" {titles}.", ctx)
+        return True
+    fd = _student_fd(forward, probe, dh, seconds)
+    if fd is not None and _grads_close(grads, fd, tol=1e-4):
+        fb.add("forward_wrong", f"Your gru_forward has: {titles}. Your gradients match"
+               " finite differences of YOUR forward pass, so the derivative is"
+               " consistent; the forward equations inside gru_backward repeat the"
+               " forward's mistake.", ctx)
+        return True
+    return False
 
 
 # --------------------------------------------------------------------------
@@ -501,8 +546,35 @@ def check_numerical_gradient(numerical_gradient: Any,
         fb.add("values_differ", "On f(x) = Σ c x³ your result differs from 3 c x²"
                f" (relative error {relative_error(arr, exact):.1e}).")
     if fb.passed:
-        fb.note("Checked on f(x) = Σ c x³ with eps = 1e-3.")
+        _closure_case(fb, numerical_gradient, x, c, eps, central, seconds)
+    if fb.passed:
+        fb.note("Checked on f(x) = Σ c x³ with eps = 1e-3, once through f's argument"
+                " and once with f reading x itself (as a loss over weights does).")
     return fb
+
+
+def _closure_case(fb: Feedback, numerical_gradient: Callable, x: np.ndarray,
+                  c: np.ndarray, eps: float, central: np.ndarray,
+                  seconds: float | None) -> None:
+    """The same f, reading x through a closure: a copy-perturbing gradient gives 0."""
+    x_in = x.copy()
+
+    def f_closure(_: np.ndarray) -> float:
+        return float(np.sum(c * x_in**3))
+
+    call = _safe_call(numerical_gradient, (f_closure, x_in, eps), seconds)
+    if not call.ok:
+        _report_error(fb, call, "numerical_gradient", "f reading x itself")
+        return
+    arr = _as_array(call.value)
+    if arr is None or arr.shape != x.shape or _close(arr, central, 1e-6, 1e-9):
+        return
+    if np.allclose(arr, 0.0):
+        fb.add("perturbs_copy", "With an f that reads the array x itself, not its"
+               " argument, your numerical gradient is all zeros.")
+    else:
+        fb.add("values_differ", "With an f that reads the array x itself, not its"
+               " argument, your result differs from the central difference.")
 
 
 @forbids(lambda: _a1_forbidden())
@@ -510,8 +582,8 @@ def check_relative_error(relative_error_fn: Any,
                          seconds: float | None = DEFAULT_SECONDS) -> Feedback:
     """Check ``relative_error(a, b)`` against :func:`gru_edu.gradcheck.relative_error`.
 
-    That is ``max |a - b| / max(1e-8, max(|a| + |b|))`` (CS231n, normalised by
-    the largest magnitude).
+    That is ``max |a - b| / max(1e-8, max(|a| + |b|))``: the largest difference
+    over the largest magnitude (CS231n divides entry by entry instead).
     """
     fb = Feedback("relative_error")
     if not _check_defined(fb, relative_error_fn, "relative_error", 2,
@@ -543,9 +615,12 @@ def check_relative_error(relative_error_fn: Any,
             hint = ""
             if np.isclose(got, absolute):
                 hint = " That is the absolute error max |a - b|, not divided by |a| + |b|."
-            elif np.isclose(got, float(np.max(per_entry))):
-                hint = (" That divides entry by entry; divide the largest difference"
-                        " by the largest |a| + |b|.")
+            elif np.isclose(got, float(np.max(per_entry))) or np.isclose(
+                    got, float(np.max(np.abs(u - v) / np.maximum(
+                        1e-8, np.maximum(np.abs(u), np.abs(v)))))):
+                hint = (" That divides entry by entry, as CS231n's rel_error does;"
+                        " this assignment divides the largest difference by the"
+                        " largest |a| + |b|, once.")
             elif np.isclose(got, float(np.mean(per_entry))):
                 hint = " That is a mean over entries; take the largest difference."
             fb.add("relative_error_formula", f"For {label} it returned {got:.3g};"

@@ -28,6 +28,7 @@ __all__ = [
     "check_strongest_units",
     "check_z_at_word",
     "check_quantity",
+    "check_findings_shape",
     "trace_z",
     "check_gate_findings",
 ]
@@ -244,13 +245,18 @@ def check_z_at_word(z_at_word: Any, text_trace: Any, word: str,
     if not _check_defined(fb, z_at_word, "z_at_word", 2, "z_at_word(text_trace, word)"):
         return fb
     call = _safe_call(z_at_word, (text_trace, word), seconds)
+    z = text_trace.trace.z[0]
+    steps = [t for t, w in enumerate(text_trace.words) if w == word]
+    if not steps:  # an absent word: a ValueError or None, as the question asks
+        if call.ok and call.value is not None:
+            fb.add("absent_word", f"{word!r} is not in this review, and your function"
+                   f" returned {type(call.value).__name__} {np.shape(call.value)}.")
+        elif not call.ok and not isinstance(call.error, ValueError):
+            _report_error(fb, call, "z_at_word")
+        return fb
     if not call.ok:
         _report_error(fb, call, "z_at_word")
         return fb
-    z = text_trace.trace.z[0]
-    steps = [t for t, w in enumerate(text_trace.words) if w == word]
-    if not steps:
-        raise ValueError(f"{word!r} is not read in this review")
     want = z[steps[0]]
     arr = _as_array(call.value)
     if arr is None or arr.shape != want.shape:
@@ -267,6 +273,27 @@ def check_z_at_word(z_at_word: Any, text_trace: Any, word: str,
             return fb
     fb.add("values_differ", f"Largest difference from z at step {t}:"
            f" {float(np.max(np.abs(arr - want))):.3g}.")
+    return fb
+
+
+def check_findings_shape(negation_reaction: Any, top_negation_units: Any,
+                         negation_effect: Any) -> Feedback:
+    """Question 5's answers have the right form: one value per unit, three units, a number."""
+    fb = Feedback("your findings")
+    if np.ndim(negation_reaction) != 1:
+        fb.add("output_shape", "negation_reaction should hold one value per unit; it has"
+               f" shape {np.shape(negation_reaction)}.")
+    try:
+        count = len(top_negation_units)
+    except TypeError:
+        count = None
+    if count != 3:
+        fb.add("output_shape", "top_negation_units should list three units; it is"
+               f" {type(top_negation_units).__name__}"
+               + ("" if count is None else f" of length {count}") + ".")
+    if np.ndim(negation_effect) != 0:
+        fb.add("output_shape", "negation_effect should be one number; it has shape"
+               f" {np.shape(negation_effect)}.")
     return fb
 
 
