@@ -22,7 +22,7 @@ import nbformat
 import numpy as np
 import pytest
 
-from gru_edu.grading import a1_cell, a3_gates, feedback, otter
+from gru_edu.grading import a1_cell, a3_gates, otter, otter_run
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 import assignment_corpus as corpus  # noqa: E402
@@ -187,7 +187,7 @@ def test_feedback_names_the_diagnosis_first(graded_corpus, student):
     text = feedback_file(out, student)
     for q, words in DIAGNOSES[student].items():
         assert words in text, (q, text)
-        readable = feedback.student_text(result.feedback[q])
+        readable = result.feedback[q][0]  # the public case's message comes first
         assert re.match(r"\w+: not right yet", readable), readable
         assert words in readable
     if "backward" in student:  # gru_backward does not call gru_forward
@@ -237,12 +237,12 @@ def test_otter_reports_a_failed_check_as_its_feedback_alone(tmp_path):
     assert "That is the absolute error" in text
     assert "Error at line" not in text and "seconds=5" not in text
     assert "AssertionError" not in text
-    readable = feedback.student_text(text)
-    assert readable.startswith("relative_error: not right yet")
-    assert readable.count("relative_error: not right yet") == 1  # said once
-    assert "The same problem as above" in text  # the hidden case's repeat, short
+    said = [otter_run.case_message(r) for r in tf.test_case_results]
+    assert said[0].startswith("relative_error: not right yet")
+    assert "relative_error: not right yet" not in said[1]  # said once
+    assert said[1].startswith("The same problem as above")  # the hidden repeat, short
     tf.run({"relative_error": corpus_function("relative_error")})
-    assert feedback.student_text(tf.summary()) == "public: one"
+    assert [otter_run.case_message(r) for r in tf.test_case_results][0] == "public: one"
 
 
 def corpus_function(name: str):
@@ -252,12 +252,12 @@ def corpus_function(name: str):
     return ns[name]
 
 
-def test_student_text_drops_otter_scaffolding_of_other_errors():
-    raw = ("q2 results:\n    q2 - 1 result:\n        ❌ Test case failed\n"
-           "        Error at line 3 in test q2:\n"
-           "          assert ok, \"negation_reaction: one value per unit\"\n"
-           "        AssertionError: negation_reaction: one value per unit\n")
-    assert feedback.student_text(raw) == "negation_reaction: one value per unit"
+def test_check_message_drops_otter_scaffolding_of_other_errors():
+    raw = ("❌ Test case failed\n"
+           "Error at line 3 in test q2:\n"
+           "  assert ok, \"negation_reaction: one value per unit\"\n"
+           "AssertionError: negation_reaction: one value per unit\n")
+    assert otter_run.check_message(raw) == "negation_reaction: one value per unit"
 
 
 def test_a_backward_pass_is_not_blamed_on_a_forward_it_does_not_call():

@@ -7,9 +7,7 @@ what a learner reads and whose ``require()`` is what the otter tests call.
 
 from __future__ import annotations
 
-import re
 import sys
-import textwrap
 from dataclasses import dataclass, field
 
 
@@ -20,7 +18,6 @@ __all__ = [
     "Finding",
     "Feedback",
     "FeedbackFailure",
-    "student_text",
 ]
 
 #: The order of the three weight blocks in a Keras GRU kernel, bias and
@@ -531,50 +528,6 @@ def _plain_otter_messages() -> None:
 def _titles(text: str) -> list[str]:
     """The ✗ lines of a feedback text: what it diagnosed, without the details."""
     return [line.strip() for line in text.splitlines() if line.strip().startswith("✗")]
-
-
-_OTTER_SCAFFOLD = re.compile(
-    r"^(\S+ results:( All test cases passed!)?|\S+ - \d+ result:|✅ Test case passed"
-    r"|❌ Test case failed)$")
-_OTTER_ERROR = re.compile(r"^Error at line \d+ in test \S+:$")
-
-
-def student_text(otter_output: str) -> str:
-    """A question's otter output as a student should read it: the checks' words only.
-
-    Drops otter's scaffolding (``q1 results:``, ``q1 - 2 result:``, the ✅/❌
-    lines, ``Error at line N in test q1:`` with the test's source line and the
-    ``AssertionError:`` prefix), keeps the pass messages and each distinct
-    feedback once, in order: the diagnosis comes first.
-    """
-    failed: list[str] = []  # what failing cases say, first
-    passed: list[str] = []  # the pass messages
-    current: list[str] = []
-    failing = False
-    lines = iter(otter_output.splitlines() + [""])
-    for line in lines:
-        bare = line.strip()
-        if _OTTER_ERROR.match(bare):
-            next(lines, "")  # the test's source line
-            line = re.sub(r"^(\s*)AssertionError: ?", r"\1", next(lines, ""))
-            bare = line.strip()
-            if not bare:
-                continue
-        if _OTTER_SCAFFOLD.match(bare) or not bare:
-            block = textwrap.dedent("\n".join(current)).strip()
-            into = failed if failing else passed
-            if block and block not in into:
-                into.append(block)
-            current = []
-            failing = bare == "❌ Test case failed" or (failing and not bare)
-            continue
-        message = re.match(r"^(\s*)\S+ - \d+ message: ", line)
-        if message:
-            failing = False
-            line = message.group(1) + line[message.end():]
-        current.append(line)
-    blocks = failed + passed
-    return "\n\n".join(blocks) if blocks else "All checks passed."
 
 
 def _indent(text: str, prefix: str = "  ") -> str:

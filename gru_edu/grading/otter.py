@@ -318,8 +318,9 @@ def _read_worker_results(res: SubmissionResult, out: Path, rc: int | None,
     if data:
         for q, info in data.get("questions", {}).items():
             res.scores[q] = float(info["score"])
+            cases = sorted(info["cases"], key=lambda c: c["passed"])  # diagnoses first
             res.feedback[q] = [("further check: " if c["hidden"] else "") + c["message"]
-                               for c in info["cases"]]
+                               for c in cases]
         found = list(dict.fromkeys(data.get("notes", [])))
         if found and res.status == "graded":
             res.status = ("out_of_memory" if any("memory" in n for n in found)

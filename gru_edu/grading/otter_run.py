@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 __all__ = ["resource_limits", "run_limited", "run_one", "worker_command", "check_message",
+           "case_message",
            "TEST_TIMEOUT", "STUDENT_CELL"]
 
 TEST_TIMEOUT = 600
@@ -95,12 +96,20 @@ def check_message(message: str) -> str:
     return text.removeprefix("AssertionError:").strip() or "failed"
 
 
+def case_message(result: Any) -> str:
+    """What one test case tells the student: its pass message (what was checked), or
+    the check's diagnosis without otter's frame (:func:`check_message`)."""
+    if result.passed and getattr(result.test_case, "success_message", None):
+        return result.test_case.success_message
+    return check_message(result.message or "")
+
+
 def _checks_summary(results: Any) -> dict[str, Any]:
     """Per question: score, points and each test case's (hidden, passed, message)."""
     out = {}
     for name, tf in results.results.items():
         cases = [{"hidden": bool(getattr(r.test_case, "hidden", False)), "passed": bool(r.passed),
-                  "message": check_message(r.message)} for r in tf.test_case_results]
+                  "message": case_message(r)} for r in tf.test_case_results]
         out[name] = {"score": float(tf.score), "possible": float(tf.possible), "cases": cases}
     return out
 
