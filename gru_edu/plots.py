@@ -14,6 +14,10 @@ from gru_edu.explorers.base import (
     new_figure,
     figure_png,
     GATE_COLOURS,
+    OKABE_ITO,
+    MIN_FONT_PT,
+    use_readable_style,
+    describe_figure,
 )
 from gru_edu.explorers.cell_explorer import (
     draw_cell_step,
@@ -50,6 +54,10 @@ __all__ = [
     "new_figure",
     "figure_png",
     "GATE_COLOURS",
+    "OKABE_ITO",
+    "MIN_FONT_PT",
+    "use_readable_style",
+    "describe_figure",
     "draw_cell_step",
     "update_cell_step",
     "draw_memory",
