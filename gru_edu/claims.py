@@ -57,6 +57,7 @@ __all__ = [
     "unique_runs",
     "curve",
     "paired_difference",
+    "paired_values",
     "prediction_interval",
 ]
 
@@ -390,6 +391,15 @@ def curve(runs: Sequence[dict], cell: str, key: str = "test_accuracy") -> dict[i
         mean, half = t_interval(values)
         out[size] = {"mean": mean, "half": half, "n": len(values), "values": values}
     return out
+
+
+def paired_values(runs: Sequence[dict], a: str, b: str, size: int) -> list[float]:
+    """Test accuracy of cell ``a`` minus cell ``b`` at one training size, one
+    value per seed both cells ran (paired by seed, in seed order)."""
+    acc = {(r["cell"], r["train_reviews"], r["seed"]): r["test_accuracy"]
+           for r in unique_runs(runs)}
+    seeds = sorted(s for (c, n, s) in acc if c == a and n == size and (b, size, s) in acc)
+    return [acc[(a, size, s)] - acc[(b, size, s)] for s in seeds]
 
 
 def paired_difference(runs: Sequence[dict], a: str, b: str) -> dict[int, dict]:

@@ -18,6 +18,7 @@ from gru_edu.explorers.base import (
     MIN_FONT_PT,
     use_readable_style,
     describe_figure,
+    figure_problems,
 )
 from gru_edu.explorers.cell_explorer import (
     draw_cell_step,
@@ -58,6 +59,7 @@ __all__ = [
     "MIN_FONT_PT",
     "use_readable_style",
     "describe_figure",
+    "figure_problems",
     "draw_cell_step",
     "update_cell_step",
     "draw_memory",

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import atexit
 import io
+import re
 import traceback
 import weakref
 from collections.abc import Mapping, Sequence
@@ -127,7 +128,39 @@ def describe_figure(fig: Figure) -> str:
     else:
         parts += panels
     text = ". ".join(p.rstrip(".") for p in parts) or "A figure without titles or labels"
-    return text.replace("$", "") + "."
+    text = re.sub(r"\\[,;!]", " ", text.replace("$", ""))
+    return re.sub(r"\\([a-zA-Z]+)\s*", r"\1 ", text) + "."
+
+
+def figure_problems(fig: Figure) -> list[str]:
+    """What keeps ``fig`` from being read on a projector; empty when nothing.
+
+    Checks that no visible text is under :data:`MIN_FONT_PT`, that the figure
+    has a title (its own, or a panel's) and that every axis
+    showing tick labels also has an axis label.
+    """
+    from matplotlib.text import Text
+
+    fig.canvas.draw()  # lays out the tick labels
+    problems = []
+    for text in fig.findobj(Text):
+        if (text.get_visible() and text.get_text().strip()
+                and text.get_fontsize() < MIN_FONT_PT):
+            problems.append(f"text {text.get_text()[:30]!r} at {text.get_fontsize():.1f} pt")
+    panels = [ax for ax in fig.get_axes()
+              if ax.get_visible() and ax.axison and not hasattr(ax, "_colorbar")]
+    titles = [fig.get_suptitle()] + [t.get_text() for t in fig.texts] + [
+        ax.get_title(loc=loc) for ax in fig.get_axes() if ax.get_visible()
+        for loc in ("center", "left", "right")]
+    if not any(t.strip() for t in titles):
+        problems.append("no title")
+    for i, ax in enumerate(panels):
+        name = ax.get_title() or ax.get_title(loc="left") or f"panel {i}"
+        for axis, label in ((ax.xaxis, ax.get_xlabel()), (ax.yaxis, ax.get_ylabel())):
+            shown = [t for t in axis.get_ticklabels() if t.get_visible() and t.get_text()]
+            if shown and not label.strip():
+                problems.append(f"{name}: {axis.axis_name} axis without a label")
+    return problems
 
 
 def use_readable_style() -> None:

@@ -47,23 +47,23 @@ def plot_saturation(ax: Any, sat: Any, gate: str = "z",
     ax.set_xlim(-0.02, 1.02)
     ax.set_ylim(-0.02, 1.02)
     ax.set_aspect("equal")
-    ax.set_xlabel(f"fraction left-saturated (${gate}$ < {sat.low:g})", fontsize=8)
-    ax.set_ylabel(f"fraction right-saturated (${gate}$ > {sat.high:g})", fontsize=8)
-    ax.tick_params(labelsize=7)
+    ax.set_xlabel(f"fraction left-saturated (${gate}$ < {sat.low:g})", fontsize=10)
+    ax.set_ylabel(f"fraction right-saturated (${gate}$ > {sat.high:g})", fontsize=10)
+    ax.tick_params(labelsize=10)
     ax.grid(alpha=0.3)
     ax.set_title(title or f"${gate}$: {sat.units} units, {sat.n_steps:,} steps",
-                 fontsize=9)
+                 fontsize=10)
     for kind, colour in KIND_COLOURS.items():
         n = int((kinds == kind).sum())
         ax.scatter([], [], c=colour, s=22, edgecolors="black", linewidths=0.3,
                    label=f"{kind} ({n})")
-    ax.legend(fontsize=7, loc="upper right", frameon=False)
+    ax.legend(fontsize=10, loc="upper right", frameon=False)
     if highlight is not None:
         ax.plot([left[highlight]], [right[highlight]], "o", markersize=11,
                 markerfacecolor="none", markeredgecolor="#e377c2",
                 markeredgewidth=2, zorder=4)
         ax.annotate(f"unit {highlight}", (left[highlight], right[highlight]),
-                    xytext=(8, 8), textcoords="offset points", fontsize=8,
+                    xytext=(8, 8), textcoords="offset points", fontsize=10,
                     color="#e377c2")
     return dots
 
@@ -77,7 +77,8 @@ def plot_saturation_epochs(fig: Figure, sats: Sequence[Any],
                         if epoch else f"${gate}$ before training")
         if ax is not axes[-1]:
             ax.get_legend().remove()
-        if ax is not axes[0]:
+        if ax is not axes[0]:  # the same 0..1 scale: the first panel's axis serves all
+            ax.tick_params(labelleft=False)
             ax.set_ylabel("")
     fig.suptitle("How the update gates saturate during training "
                  "(one dot per unit)", fontsize=10)
@@ -103,14 +104,14 @@ def plot_memory_reach(ax: Any, curves: Mapping[str, Any], share: bool = True,
         ax.plot(np.arange(len(y)), y, label=str(label), color=colour,
                 linewidth=1.3)
     ax.set_yscale("log")
-    ax.set_xlabel("distance from the last word (words)", fontsize=8)
+    ax.set_xlabel("distance from the last word (words)", fontsize=10)
     ax.set_ylabel("mean share of |d logit / d v|" if share
-                  else "mean |d logit / d v|", fontsize=8)
-    ax.tick_params(labelsize=7)
+                  else "mean |d logit / d v|", fontsize=10)
+    ax.tick_params(labelsize=10)
     ax.grid(alpha=0.3, which="both")
-    ax.legend(fontsize=8, frameon=False)
+    ax.legend(fontsize=10, frameon=False)
     ax.set_title("How far back each cell reads: the gradient of the output "
-                 "by word position", fontsize=9)
+                 "by word position", fontsize=10)
 
 
 class SaturationExplorer(Explorer):
