@@ -434,9 +434,10 @@ class Explorer:
         """What the explorer shows now, as a static image for the notebook."""
         from IPython.display import Image
 
+        alt = {"alt": describe_figure(self.figure)}
         if self.live:
-            return Image(data=figure_png(self.figure, dpi=self.dpi))
-        return Image(data=bytes(self.view.value))
+            return Image(data=figure_png(self.figure, dpi=self.dpi), metadata=alt)
+        return Image(data=bytes(self.view.value), metadata=alt)
 
     def __repr__(self) -> str:
         vals = ", ".join(f"{k}={v:.3g}" for k, v in self.values().items())
