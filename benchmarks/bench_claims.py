@@ -306,7 +306,7 @@ def part_memory_tuned(args: argparse.Namespace) -> None:
         f"on {args.val_size} validation sequences (best mean over seeds {seeds}), "
         "then the chosen models scored once on 1000 test sequences")
     log.update(grid={"learning_rates": TUNE_LEARNING_RATES, "steps": TUNE_STEPS},
-               seeds=seeds, learned_threshold=LEARNED, validation=[], chosen=[])
+               seeds=seeds, learned_threshold=LEARNED, validation=[])
     snaps: dict[tuple, memory.MemoryModel] = {}
     start = time.perf_counter()
     for seed in seeds:
@@ -335,7 +335,7 @@ def part_memory_tuned(args: argparse.Namespace) -> None:
             lr, steps = choose_budget(val)
             test = [memory.evaluate(snaps[name, T, lr, steps, s], T=T, batch=1000)
                     for s in seeds]
-            log["chosen"].append(dict(model=name, T=T, lr=lr, steps=steps,
+            log["runs"].append(dict(model=name, T=T, lr=lr, steps=steps,
                                       validation=val[lr, steps], test=test))
             print(f"T={T:3d} {name:10s} chosen lr {lr}, {steps} steps: test "
                   + " ".join(f"{a:.3f}" for a in test), flush=True)
