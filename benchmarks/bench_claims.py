@@ -20,6 +20,10 @@ Four parts, each with its own log in ``benchmarks/logs/``:
 * ``--part memory`` (``bench_claims_memory.json``): notebook 02's long-memory
   task with NumPy SimpleRNN, GRU and LSTM (:mod:`gru_edu.lstm`), accuracy and
   the gradient that reaches back over the lag.
+* ``--part memory_tuned`` (``bench_claims_memory_tuned.json``): the same task,
+  each model's learning rate and number of steps chosen on validation
+  sequences (mean over seeds), then the chosen models scored once on test
+  sequences.
 
     python benchmarks/bench_claims.py --part curves
     python benchmarks/bench_claims.py --part curves --sizes 500 1000 --seeds 0 1
@@ -275,8 +279,72 @@ def part_memory(args: argparse.Namespace) -> None:
     write_log(log, path)
 
 
+#: The grid each model is tuned over (a learning rate, a number of Adam steps).
+TUNE_LEARNING_RATES = (0.003, 0.01, 0.03)
+TUNE_STEPS = (500, 1000, 1500)
+VALIDATION_SEED = 777  # validation sequences; the test sequences use 12345
+LEARNED = 0.9  # "learned the task": test accuracy at least this
+
+
+def choose_budget(val: dict[tuple[float, int], list[float]]) -> tuple[float, int]:
+    """The (learning rate, steps) with the best mean validation accuracy;
+    ties within 0.005 go to fewer steps, then the smaller rate."""
+    best = max(np.mean(v) for v in val.values())
+    near = [k for k, v in val.items() if np.mean(v) >= best - 0.005]
+    return min(near, key=lambda k: (k[1], k[0]))
+
+
+def part_memory_tuned(args: argparse.Namespace) -> None:
+    """Tune lr and steps per model and T on validation, then test once."""
+    from gru_edu import memory
+
+    path = args.log_dir / "bench_claims_memory_tuned.json"
+    seeds = args.seeds or [0, 1, 2]
+    log = new_log(
+        "bench_claims_memory_tuned",
+        "notebook 02's recall task; per model and T, learning rate and steps chosen "
+        f"on {args.val_size} validation sequences (best mean over seeds {seeds}), "
+        "then the chosen models scored once on 1000 test sequences")
+    log.update(grid={"learning_rates": TUNE_LEARNING_RATES, "steps": TUNE_STEPS},
+               seeds=seeds, learned_threshold=LEARNED, validation=[])
+    snaps: dict[tuple, memory.MemoryModel] = {}
+    start = time.perf_counter()
+    for seed in seeds:
+        for T in args.memory_T:
+            xv, yv = memory.memory_task(args.val_size, T, seed=VALIDATION_SEED)
+            for name, (kind, units, bias) in MEMORY_MODELS.items():
+                for lr in TUNE_LEARNING_RATES:
+                    hist = memory.train_memory_task(
+                        kind, T=T, units=units, steps=max(TUNE_STEPS), lr=lr,
+                        update_bias=bias, seed=seed, progress=False,
+                        snapshot_at=TUNE_STEPS)
+                    for steps, net in hist.snapshots.items():
+                        snaps[name, T, lr, steps, seed] = net
+                        acc = float(np.mean(net.logits(xv).argmax(-1) == yv))
+                        log["validation"].append(dict(model=name, T=T, lr=lr, steps=steps,
+                                                      seed=seed, accuracy=acc))
+                    print(f"seed {seed} T={T:3d} {name:10s} lr {lr}: validation "
+                          f"{acc:.3f} after {steps} ({hist.seconds:.0f} s)", flush=True)
+                    write_log(log, path)
+    for T in args.memory_T:
+        for name in MEMORY_MODELS:
+            val = {}
+            for r in log["validation"]:
+                if (r["model"], r["T"]) == (name, T):
+                    val.setdefault((r["lr"], r["steps"]), []).append(r["accuracy"])
+            lr, steps = choose_budget(val)
+            test = [memory.evaluate(snaps[name, T, lr, steps, s], T=T, batch=1000)
+                    for s in seeds]
+            log["runs"].append(dict(model=name, T=T, lr=lr, steps=steps,
+                                      validation=val[lr, steps], test=test))
+            print(f"T={T:3d} {name:10s} chosen lr {lr}, {steps} steps: test "
+                  + " ".join(f"{a:.3f}" for a in test), flush=True)
+    log["wall_seconds_total"] = time.perf_counter() - start
+    write_log(log, path)
+
+
 PARTS = {"curves": part_curves, "speed": part_speed, "counting": part_counting,
-         "memory": part_memory}
+         "memory": part_memory, "memory_tuned": part_memory_tuned}
 
 
 def main() -> None:
@@ -290,6 +358,8 @@ def main() -> None:
     parser.add_argument("--speed-steps", type=int, default=10)
     parser.add_argument("--speed-rounds", type=int, default=5)
     parser.add_argument("--memory-T", type=int, nargs="+", default=[50, 100])
+    parser.add_argument("--val-size", type=int, default=1000,
+                        help="validation sequences for --part memory_tuned")
     parser.add_argument("--log-dir", type=Path, default=LOG_DIR,
                         help="where the logs go (dry runs: somewhere else)")
     args = parser.parse_args()

@@ -14,6 +14,9 @@ the test under the protocol of :mod:`gru_edu.imdb.splits`:
   *validation* epoch (the one choice made per run, on validation only), and
   scored on the test reviews once, at the end;
 * :func:`t_interval`: mean and 95 % t-interval over seeds;
+* :func:`equivalence_test`: two one-sided tests (TOST) of "no difference
+  larger than a margin", and the number of seeds that would decide it;
+* :func:`ratio_interval`: a ratio of paired timings with its 95 % interval;
 * :func:`step_seconds`: seconds per training step of several cells, measured
   side by side (interleaved), so machine load hits them alike;
 * :func:`load_log`, :func:`curve`, :func:`paired_difference`,
@@ -44,6 +47,8 @@ __all__ = [
     "matched_lstm_units",
     "epochs_for",
     "t_interval",
+    "equivalence_test",
+    "ratio_interval",
     "best_epoch_callback",
     "train_point",
     "step_seconds",
@@ -52,6 +57,7 @@ __all__ = [
     "unique_runs",
     "curve",
     "paired_difference",
+    "paired_values",
     "prediction_interval",
 ]
 
@@ -153,6 +159,55 @@ def t_interval(values: Sequence[float], level: float = 0.95) -> tuple[float, flo
     df = x.size - 1
     q = _T975[df - 1] if df <= len(_T975) else 1.960
     return mean, float(q * x.std(ddof=1) / math.sqrt(x.size))
+
+
+# One-sided 95 % quantiles of Student's t for 1..30 degrees of freedom (the
+# 90 % two-sided interval of the two one-sided tests).
+_T95 = (
+    6.314, 2.920, 2.353, 2.132, 2.015, 1.943, 1.895, 1.860, 1.833, 1.812,
+    1.796, 1.782, 1.771, 1.761, 1.753, 1.746, 1.740, 1.734, 1.729, 1.725,
+    1.721, 1.717, 1.714, 1.711, 1.708, 1.706, 1.703, 1.701, 1.699, 1.697,
+)
+
+
+def _t95(df: int) -> float:
+    return _T95[df - 1] if df <= len(_T95) else 1.645
+
+
+def equivalence_test(differences: Sequence[float], margin: float) -> dict[str, Any]:
+    """Two one-sided tests (TOST, 5 % each) that ``|mean difference| < margin``.
+
+    Equivalence is shown when the 90 % t-interval of the mean lies inside
+    ``(-margin, margin)``. Returns ``{"mean", "low", "high", "n",
+    "equivalent", "n_needed"}``: ``n_needed`` is the number of paired runs at
+    which the same mean and spread would show equivalence (``None`` when the
+    mean itself is outside the margin, so no number of runs would).
+    """
+    if margin <= 0:
+        raise ValueError("the margin must be positive")
+    x = np.asarray(differences, dtype=float)
+    if x.size < 2:
+        raise ValueError("an equivalence test needs at least two differences")
+    mean, sd = float(x.mean()), float(x.std(ddof=1))
+    half = _t95(x.size - 1) * sd / math.sqrt(x.size)
+    n_needed = None
+    if abs(mean) < margin:
+        n_needed = next((n for n in range(2, 10_001)
+                         if _t95(n - 1) * sd / math.sqrt(n) < margin - abs(mean)), None)
+    return {"mean": mean, "low": mean - half, "high": mean + half, "n": int(x.size),
+            "equivalent": bool(-margin < mean - half and mean + half < margin),
+            "n_needed": n_needed}
+
+
+def ratio_interval(a: Sequence[float], b: Sequence[float]) -> tuple[float, float, float]:
+    """``(ratio, low, high)``: the geometric-mean ratio ``a / b`` of paired
+    timings (round ``i`` of ``a`` with round ``i`` of ``b``, measured side by
+    side) and its 95 % t-interval, computed on the log scale."""
+    la, lb = np.log(np.asarray(a, dtype=float)), np.log(np.asarray(b, dtype=float))
+    if la.shape != lb.shape or la.size < 2:
+        raise ValueError("ratio_interval needs two paired lists of at least two timings")
+    mean, half = t_interval(la - lb)
+    return math.exp(mean), math.exp(mean - half), math.exp(mean + half)
 
 
 def best_epoch_callback() -> Any:
@@ -336,6 +391,15 @@ def curve(runs: Sequence[dict], cell: str, key: str = "test_accuracy") -> dict[i
         mean, half = t_interval(values)
         out[size] = {"mean": mean, "half": half, "n": len(values), "values": values}
     return out
+
+
+def paired_values(runs: Sequence[dict], a: str, b: str, size: int) -> list[float]:
+    """Test accuracy of cell ``a`` minus cell ``b`` at one training size, one
+    value per seed both cells ran (paired by seed, in seed order)."""
+    acc = {(r["cell"], r["train_reviews"], r["seed"]): r["test_accuracy"]
+           for r in unique_runs(runs)}
+    seeds = sorted(s for (c, n, s) in acc if c == a and n == size and (b, size, s) in acc)
+    return [acc[(a, size, s)] - acc[(b, size, s)] for s in seeds]
 
 
 def paired_difference(runs: Sequence[dict], a: str, b: str) -> dict[int, dict]:

@@ -31,7 +31,7 @@ def _box(ax: Any, xy: tuple[float, float], text: str, colour: str,
                                 ec="k", alpha=0.85, zorder=3))
     ax.text(x, y + 0.2, text, ha="center", va="center", fontsize=11,
             color="white", zorder=4, weight="bold")
-    ax.text(x, y - 0.12, note, ha="center", va="center", fontsize=7.5,
+    ax.text(x, y - 0.12, note, ha="center", va="center", fontsize=10,
             color="white", zorder=4, linespacing=1.5)
 
 
@@ -49,7 +49,7 @@ def _arrow(ax: Any, a: tuple[float, float], b: tuple[float, float],
     if label:
         x = a[0] + where * (b[0] - a[0]) + offset[0]
         y = a[1] + where * (b[1] - a[1]) + offset[1]
-        ax.text(x, y, label, fontsize=9, color=colour, ha="center",
+        ax.text(x, y, label, fontsize=10, color=colour, ha="center",
                 va="bottom", zorder=4)
 
 

@@ -23,7 +23,9 @@ the two. Everything is seeded: the same arguments give the same history.
 
 from __future__ import annotations
 
+import copy
 import time as _time
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -444,6 +446,9 @@ class History:
     ``loss`` and ``accuracy`` are measured on each step's fresh batch before
     the update (so they estimate performance on unseen sequences);
     ``grad_norm`` is the global gradient norm before clipping.
+    ``snapshots`` maps a step count to a copy of the model after that many
+    steps (only the steps asked for with ``snapshot_at``), so a budget of
+    steps can be chosen on validation data from one run.
     """
 
     model: MemoryModel
@@ -452,6 +457,7 @@ class History:
     accuracy: list[float] = field(default_factory=list)
     grad_norm: list[float] = field(default_factory=list)
     seconds: float = 0.0
+    snapshots: dict[int, MemoryModel] = field(default_factory=dict)
 
     @property
     def steps(self) -> np.ndarray:
@@ -481,6 +487,7 @@ def train_memory_task(
     clip_norm: float | None = 1.0,
     seed: int = 0,
     progress: bool = True,
+    snapshot_at: Collection[int] = (),
 ) -> History:
     """Train a GRU (``model="gru"``), vanilla RNN (``"rnn"``) or LSTM on :func:`memory_task`.
 
@@ -490,6 +497,8 @@ def train_memory_task(
     and the stream of batches, so the same call returns the same history.
     ``update_bias`` initialises the GRU's update gate (see :func:`init_gru`;
     ignored for the RNN). ``progress=False`` hides the tqdm bar.
+    ``snapshot_at`` lists step counts after which a copy of the model is
+    kept in ``History.snapshots``.
     """
     config = dict(
         model=model, T=T, units=units, steps=steps, batch=batch, lr=lr,
@@ -513,6 +522,8 @@ def train_memory_task(
         hist.loss.append(loss)
         hist.accuracy.append(acc)
         hist.grad_norm.append(opt.step(params, grads))
+        if i + 1 in snapshot_at:
+            hist.snapshots[i + 1] = copy.deepcopy(net)
         if progress and (i % 10 == 0 or i == steps - 1):
             bar.set_postfix(loss=f"{loss:.3f}",
                             acc=f"{np.mean(hist.accuracy[-20:]):.2f}")

@@ -14,6 +14,11 @@ from gru_edu.explorers.base import (
     new_figure,
     figure_png,
     GATE_COLOURS,
+    OKABE_ITO,
+    MIN_FONT_PT,
+    use_readable_style,
+    describe_figure,
+    figure_problems,
 )
 from gru_edu.explorers.cell_explorer import (
     draw_cell_step,
@@ -50,6 +55,11 @@ __all__ = [
     "new_figure",
     "figure_png",
     "GATE_COLOURS",
+    "OKABE_ITO",
+    "MIN_FONT_PT",
+    "use_readable_style",
+    "describe_figure",
+    "figure_problems",
     "draw_cell_step",
     "update_cell_step",
     "draw_memory",

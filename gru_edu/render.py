@@ -16,6 +16,14 @@ text, a slider or menu shows as "description: value" — so a page shows the
 explorer as it was when the notebook finished, the sliders where the cells
 left them.
 
+Accessibility (WCAG 2.1 AA): every figure carries alt text that names its
+title, axes and legend (:func:`gru_edu.plots.describe_figure`, attached in
+the kernel as each figure is shown); math is typeset by a MathJax copied
+next to the pages (no CDN: :func:`find_mathjax`), code is coloured with an
+accessible Pygments style (:data:`CODE_STYLE`) and the prompts' grey is
+darkened to a readable contrast. ``tests/test_render_a11y.py`` checks a
+rendered page with axe-core in Chromium.
+
 The assignment masters are not rendered: they hold the solutions.
 """
 
@@ -26,6 +34,7 @@ import html
 import json
 import os
 import re
+import shutil
 import tempfile
 import time
 from dataclasses import dataclass
@@ -34,7 +43,8 @@ from typing import Any
 
 from . import config
 
-__all__ = ["render_collection", "render_notebook", "static_widgets", "LEARNERS_PATH"]
+__all__ = ["render_collection", "render_notebook", "static_widgets", "LEARNERS_PATH",
+           "CODE_STYLE", "find_mathjax", "accessible_page", "images_with_alt"]
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
@@ -47,6 +57,25 @@ _CONTAINERS = {"VBoxModel": "column", "BoxModel": "column", "HBoxModel": "row",
                "GridBoxModel": "row", "AccordionModel": "column", "TabModel": "column",
                "StackModel": "column"}
 _TEXTS = {"HTMLModel", "HTMLMathModel"}
+#: The Pygments style of code cells: made for contrast (accessible-pygments).
+CODE_STYLE = "a11y-high-contrast-light"
+#: Run in the kernel before the notebook: every matplotlib figure it shows
+#: carries its alt text in the output's metadata.
+_ALT_TEXT_SETUP = """\
+import matplotlib.pyplot as _plt
+from matplotlib.figure import Figure as _Figure
+from gru_edu.plots import describe_figure as _describe
+_plt.close(_plt.figure())  # let the inline backend install its formatters
+_png = get_ipython().display_formatter.formatters["image/png"]
+_draw = _png.lookup_by_type(_Figure)
+_png.for_type(_Figure, lambda fig: (_draw(fig), {"alt": _describe(fig)}))
+del _plt, _Figure, _png
+"""
+_FALLBACK_ALT = "A figure drawn by the code cell above (no description was recorded)"
+#: Shown to a reader of the page when no offline MathJax was found.
+_NO_MATHJAX = ("<p><em>Math is shown as TeX source: no offline MathJax was found "
+               "(<code>npm install mathjax@3</code> in the repository, or set "
+               "GRU_EDU_MATHJAX to its <code>es5/tex-svg.js</code>).</em></p>")
 
 
 @dataclass
@@ -84,7 +113,8 @@ def _output_html(out: dict[str, Any]) -> str:
     data = out.get("data", {})
     for mime in ("image/png", "image/jpeg"):
         if mime in data:
-            return (f'<img class="widget-static" alt="figure" '
+            alt = html.escape(out.get("metadata", {}).get(mime, {}).get("alt", _FALLBACK_ALT))
+            return (f'<img class="widget-static" alt="{alt}" '
                     f'src="data:{mime};base64,{"".join(data[mime]).strip()}">')
     if "text/html" in data:
         return "".join(data["text/html"])
@@ -113,7 +143,8 @@ def _control_value(state: dict[str, Any]) -> str:
     return str(value)
 
 
-def _widget_html(models: dict[str, Any], model_id: str, depth: int = 0) -> str:
+def _widget_html(models: dict[str, Any], model_id: str, depth: int = 0,
+                 alt: str = _FALLBACK_ALT) -> str:
     """The static view of one widget and its children, from the saved state."""
     model = models.get(model_id)
     if model is None or depth > 40:
@@ -121,7 +152,7 @@ def _widget_html(models: dict[str, Any], model_id: str, depth: int = 0) -> str:
     state = model.get("state", {})
     name = model.get("model_name") or state.get("_model_name", "")
     if name in _CONTAINERS:
-        children = "".join(_widget_html(models, ref, depth + 1)
+        children = "".join(_widget_html(models, ref, depth + 1, alt)
                            for ref in map(_ref, state.get("children", [])) if ref)
         direction = _CONTAINERS[name]
         return (f'<div class="widget-static-box" style="display:flex;flex-direction:'
@@ -132,8 +163,8 @@ def _widget_html(models: dict[str, Any], model_id: str, depth: int = 0) -> str:
         if not data:
             return ""
         fmt = state.get("format", "png")
-        alt = html.escape(state.get("description", "") or "figure")
-        return (f'<img class="widget-static" alt="{alt}" '
+        text = html.escape(state.get("tooltip") or state.get("description") or alt)
+        return (f'<img class="widget-static" alt="{text}" '
                 f'src="data:image/{fmt};base64,{data}">')
     if name == "OutputModel":
         return "".join(_output_html(o) for o in state.get("outputs", []))
@@ -168,11 +199,15 @@ def static_widgets(nb: Any) -> int:
             if WIDGET_VIEW not in data:
                 continue
             model_id = data[WIDGET_VIEW].get("model_id", "")
-            static = _widget_html(models, model_id)
-            out["data"] = {"text/html": f'<div class="widget-static-view">{static}</div>'
-                           if static else "<em>(an interactive widget: run the notebook "
-                                          "to use it)</em>",
-                           "text/plain": data.get("text/plain", "")}
+            alt = out.get("metadata", {}).get("image/png", {}).get("alt", _FALLBACK_ALT)
+            static = _widget_html(models, model_id, alt=alt)
+            if static:
+                html_view = f'<div class="widget-static-view">{static}</div>'
+            elif "image/png" in data:  # the static picture the widget was shown with
+                html_view = _output_html(out)
+            else:
+                html_view = "<em>(an interactive widget: run the notebook to use it)</em>"
+            out["data"] = {"text/html": html_view, "text/plain": data.get("text/plain", "")}
             replaced += 1
     nb.metadata.pop("widgets", None)
     return replaced
@@ -201,6 +236,76 @@ def _title_and_summary(nb: Any, fallback: str) -> tuple[str, str]:
     return fallback, ""
 
 
+def images_with_alt(nb: Any) -> int:
+    """Turn every PNG output into an ``<img>`` with alt text; how many.
+
+    The alt text is the one the kernel recorded with the figure (see
+    ``_ALT_TEXT_SETUP``), else a plain fallback; nbconvert's own would be
+    "No description has been provided for this image".
+    """
+    count = 0
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            if "image/png" not in data or "text/html" in data:
+                continue
+            data["text/html"] = _output_html(out).replace(' class="widget-static"', "")
+            data.pop("image/png")
+            count += 1
+    return count
+
+
+def find_mathjax() -> Path | None:
+    """An offline MathJax 3 (``es5/tex-svg.js``, fonts included), or None.
+
+    ``GRU_EDU_MATHJAX`` names the file; else the npm package in the
+    repository's ``node_modules`` (``npm install mathjax@3``).
+    """
+    named = os.environ.get("GRU_EDU_MATHJAX")
+    candidates = [Path(named)] if named else []
+    candidates.append(config.repo_root() / "node_modules" / "mathjax" / "es5" / "tex-svg.js")
+    return next((p for p in candidates if p.is_file()), None)
+
+
+def accessible_page(body: str, mathjax: str | None) -> str:
+    """nbconvert's page with nothing fetched from a CDN, offline math, an
+    accessible code style and prompts with enough contrast.
+
+    ``mathjax``: the script's URL relative to the page, or None (math stays
+    TeX source, and the page says so).
+    """
+    from pygments.formatters import HtmlFormatter
+
+    # the CDN scripts: require.js (no widget manager here), MathJax 2, mermaid
+    body = re.sub(r'<script[^>]*src="https?://[^"]*"[^>]*>\s*</script>\s*', "", body)
+    body = re.sub(r"<script\b[^>]*>(?:(?!</script>).)*?cdnjs(?:(?!</script>).)*?</script>\s*",
+                  "", body, flags=re.S)
+    body = re.sub(r'<script type="text/x-mathjax-config">.*?</script>\s*', "", body,
+                  flags=re.S)
+    code = HtmlFormatter(style=CODE_STYLE).get_style_defs("body .highlight")
+    style = f"""<style>
+{code}
+body .highlight {{ background: #fafafa; }}
+:root, body {{ --jp-cell-prompt-not-active-opacity: 1;
+  --jp-cell-prompt-not-active-font-color: #595959;
+  --jp-cell-inprompt-font-color: #1a5b96; --jp-cell-outprompt-font-color: #9c3a1c;
+  --jp-content-font-color3: rgba(0, 0, 0, 0.65); --jp-ui-font-color3: rgba(0, 0, 0, 0.65); }}
+.jp-RenderedText pre .ansi-red-fg {{ color: #a8001b; }}
+.jp-RenderedText pre .ansi-green-fg {{ color: #006b2b; }}
+</style>
+"""
+    if mathjax:
+        style += (
+            "<script>window.MathJax = {tex: {inlineMath: [['$', '$'], ['\\\\(', '\\\\)']],"
+            " displayMath: [['$$', '$$'], ['\\\\[', '\\\\]']], processEscapes: true},"
+            " svg: {fontCache: 'global'}};</script>\n"
+            f'<script defer src="{mathjax}"></script>\n')
+    body = body.replace("</head>", style + "</head>", 1)
+    if not mathjax:
+        body = re.sub(r"(<main[^>]*>)", r"\1" + _NO_MATHJAX, body, count=1)
+    return body
+
+
 def render_notebook(path: Path, out_dir: Path, env: dict[str, str] | None = None,
                     timeout: int = 1800) -> Page:
     """Execute ``path`` in a fresh kernel and write ``out_dir/<name>.html``.
@@ -214,6 +319,7 @@ def render_notebook(path: Path, out_dir: Path, env: dict[str, str] | None = None
     from nbconvert import HTMLExporter
 
     nb = nbformat.read(path, as_version=4)
+    nb.cells.insert(0, nbformat.v4.new_code_cell(_ALT_TEXT_SETUP))
     saved = dict(os.environ)
     os.environ.update(env or {})  # the kernel inherits this process's environment
     start = time.perf_counter()
@@ -227,13 +333,20 @@ def render_notebook(path: Path, out_dir: Path, env: dict[str, str] | None = None
         os.environ.clear()
         os.environ.update(saved)
     seconds = time.perf_counter() - start
+    nb.cells.pop(0)  # the alt-text setup is not part of the page
     static_widgets(nb)
+    images_with_alt(nb)
     title, summary = _title_and_summary(nb, path.stem)
     body, _ = HTMLExporter(template_name="lab").from_notebook_node(
         nb, resources={"metadata": {"name": title}})
     # links between notebooks point at their rendered pages
     body = re.sub(r'href="(?:\./)?(0\d_[a-z0-9_]+)\.ipynb', r'href="\1.html', body)
     out_dir.mkdir(parents=True, exist_ok=True)
+    mathjax = find_mathjax()
+    if mathjax is not None:
+        (out_dir / "_static").mkdir(exist_ok=True)
+        shutil.copyfile(mathjax, out_dir / "_static" / "tex-svg.js")
+    body = accessible_page(body, "_static/tex-svg.js" if mathjax else None)
     target = out_dir / f"{path.stem}.html"
     target.write_text(body, encoding="utf-8")
     return Page(path.name, target.name, title, summary, seconds, ok, error)

@@ -178,3 +178,28 @@ def test_best_epoch_callback_restores_the_best_validation_epoch():
     assert cb.best_epoch == 2 and cb.best_val_accuracy == 0.9
     for got, want in zip(model.get_weights(), seen[1]):
         np.testing.assert_array_equal(got, want)
+
+
+def test_equivalence_test_by_hand():
+    # differences 0.01, 0.02, 0.03: mean 0.02, sd 0.01, t(0.95, 2) = 2.920
+    half = 2.920 * 0.01 / np.sqrt(3)
+    out = claims.equivalence_test([0.01, 0.02, 0.03], margin=0.05)
+    assert np.isclose(out["low"], 0.02 - half) and np.isclose(out["high"], 0.02 + half)
+    assert out["equivalent"] and out["n"] == 3
+    # a margin inside the interval: not shown, but more runs would show it
+    narrow = claims.equivalence_test([0.01, 0.02, 0.03], margin=0.03)
+    assert not narrow["equivalent"] and narrow["n_needed"] > 3
+    # a mean outside the margin: no number of runs shows equivalence
+    assert claims.equivalence_test([0.05, 0.06], margin=0.03)["n_needed"] is None
+    with pytest.raises(ValueError):
+        claims.equivalence_test([0.01], margin=0.02)
+
+
+def test_ratio_interval_is_the_paired_log_ratio():
+    a, b = [3.0, 6.0, 4.5], [4.0, 8.0, 6.0]  # every round a / b = 0.75
+    ratio, low, high = claims.ratio_interval(a, b)
+    assert np.isclose(ratio, 0.75) and np.isclose(low, 0.75) and np.isclose(high, 0.75)
+    ratio, low, high = claims.ratio_interval([1.0, 2.0], [1.0, 1.0])
+    assert low < ratio < high and np.isclose(ratio, np.sqrt(2))
+    with pytest.raises(ValueError):
+        claims.ratio_interval([1.0], [2.0])

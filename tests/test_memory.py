@@ -293,3 +293,12 @@ def test_gru_backward_is_the_one_used():
     dh[:, -1] = dlogits @ net.readout.kernel.T
     ref = gru_backward(dh, cache)
     np.testing.assert_array_equal(grads["recurrent_kernel"], ref.recurrent_kernel)
+
+
+def test_snapshots_are_copies_at_the_asked_steps():
+    hist = M.train_memory_task("gru", T=4, units=4, steps=6, progress=False,
+                               snapshot_at=(2, 6))
+    assert sorted(hist.snapshots) == [2, 6]
+    # the last snapshot is the final model; the earlier one is a frozen copy
+    assert np.array_equal(hist.snapshots[6].cell.kernel, hist.model.cell.kernel)
+    assert not np.array_equal(hist.snapshots[2].cell.kernel, hist.model.cell.kernel)

@@ -94,3 +94,35 @@ def test_index_links_every_rendered_page(site):
     for page in pages:
         assert f'href="{page.html}"' in index and page.title in index
     assert (out / ".nojekyll").exists()
+
+
+def test_images_get_the_alt_text_the_kernel_recorded():
+    from gru_edu.render import images_with_alt
+
+    png = base64.b64encode(_png()).decode()
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("plt.show()")
+    cell.outputs = [
+        nbformat.v4.new_output("display_data", data={"image/png": png},
+                               metadata={"image/png": {"alt": "Gates of unit 3; x axis: step"}}),
+        nbformat.v4.new_output("display_data", data={"image/png": png}),
+    ]
+    nb.cells.append(cell)
+    assert images_with_alt(nb) == 2
+    first, second = (o["data"]["text/html"] for o in cell.outputs)
+    assert 'alt="Gates of unit 3; x axis: step"' in first and png in first
+    assert "No description" not in second and 'alt="A figure drawn' in second
+
+
+def test_accessible_page_drops_cdn_scripts_and_styles_code():
+    from gru_edu.render import CODE_STYLE, accessible_page
+
+    page = ('<html><head><script src="https://cdnjs.cloudflare.com/x/require.min.js">'
+            '</script><script type="module">import("https://cdnjs.cloudflare.com/m.mjs")'
+            '</script></head><body><main>$x$</main></body></html>')
+    offline = accessible_page(page, "_static/tex-svg.js")
+    assert "cdnjs" not in offline and 'src="_static/tex-svg.js"' in offline
+    assert "--jp-cell-prompt-not-active-opacity: 1" in offline
+    assert CODE_STYLE.startswith("a11y")
+    without = accessible_page(page, None)
+    assert "Math is shown as TeX source" in without and "<script defer" not in without

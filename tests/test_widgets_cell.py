@@ -6,6 +6,7 @@ parameters the sliders describe. The parameters are rebuilt here from the
 slider values, independently of the explorer's own ``params()``.
 """
 
+import base64
 import math
 import os
 import subprocess
@@ -312,9 +313,16 @@ def test_memory_callback_error_is_shown(monkeypatch):
 def test_widget_container_and_display(monkeypatch):
     ex = ce.cell_explorer()
     shown = []
-    monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
+    monkeypatch.setattr("IPython.display.display",
+                        lambda obj, **kw: shown.append((obj, kw)))
     ex._ipython_display_()
-    assert shown == [ex.widget]
+    # one output: the widget, and a static PNG of its view for readers
+    # without a kernel (rendered copy, PDF), with alt text
+    (bundle, kw), = shown
+    view = bundle["application/vnd.jupyter.widget-view+json"]
+    assert view["model_id"] == ex.widget.model_id and kw["raw"]
+    assert base64.b64decode(bundle["image/png"]) == bytes(ex.view.value)
+    assert ex.figure.axes[0].get_title() in kw["metadata"]["image/png"]["alt"]
 
     def walk(w):
         yield w

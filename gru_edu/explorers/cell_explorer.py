@@ -56,7 +56,7 @@ def draw_cell_step(fig: Figure, units: int) -> dict[str, Any]:
         for u, bar in enumerate(bars[name]):
             bar.set_alpha(1.0 - 0.35 * u / max(units - 1, 1))
         labels[name] = [
-            ax_bar.text(p, 0.0, "", ha="center", va="bottom", fontsize=8)
+            ax_bar.text(p, 0.0, "", ha="center", va="bottom", fontsize=10)
             for p in pos
         ]
     ax_bar.axhline(0.0, color="black", linewidth=0.8)
@@ -78,17 +78,18 @@ def draw_cell_step(fig: Figure, units: int) -> dict[str, Any]:
         new.append(ax_mix.plot([0], [u], "*", color=GATE_COLOURS["h"],
                                markersize=16, markeredgecolor="black",
                                zorder=3)[0])
-        ztext.append(ax_mix.text(1.12, u + 0.22, "", ha="right", fontsize=8))
+        ztext.append(ax_mix.text(1.12, u + 0.22, "", ha="right", fontsize=10))
     ax_mix.legend(
         [old[0], cand[0], new[0]],
         ["$h_{t-1}$ (old)", r"$\tilde h_t$ (candidate)", "$h_t$ (new)"],
         loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3,
-        fontsize=8, frameon=False,
+        fontsize=10, frameon=False,
     )
     ax_mix.set_xlim(-1.15, 1.15)
     ax_mix.set_ylim(-0.6, units - 0.4)
     ax_mix.set_yticks(range(units), [f"unit {u}" for u in range(units)])
     ax_mix.set_xlabel("state value")
+    ax_mix.set_ylabel("GRU unit")
     ax_mix.set_title(r"$h_t = z\,h_{t-1} + (1-z)\,\tilde h_t$", fontsize=10)
     ax_mix.grid(axis="x", alpha=0.3)
     fig.subplots_adjust(left=0.07, right=0.98, bottom=0.25, top=0.9,

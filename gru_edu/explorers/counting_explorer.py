@@ -81,7 +81,7 @@ class CountingExplorer(Explorer):
         ax.set_xlim(-0.5, 2 * max_n - 0.5)
         ax.set_xlabel("step $t$ (a's, then b's)")
         ax.set_ylabel("state")
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=10)
         ax.grid(alpha=0.3)
         self.figure.subplots_adjust(left=0.09, right=0.75, bottom=0.14, top=0.88)
         self.artists["axes"] = ax

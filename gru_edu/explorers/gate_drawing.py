@@ -63,7 +63,7 @@ def draw_gate_explorer(fig: Figure, units: int,
     widths = [8, 0.16, 0.62, 1.6]  # heatmap, colour bar, gap, bars
     top = fig.add_gridspec(
         4, 4, height_ratios=[2, 2, 2, 1.15], width_ratios=widths,
-        left=0.07, right=0.985, top=0.94, bottom=0.395, hspace=0.42,
+        left=0.07, right=0.985, top=0.94, bottom=0.395, hspace=0.62,
         wspace=0.04,
     )
     middle = fig.add_gridspec(1, 4, width_ratios=widths, left=0.07,
@@ -87,27 +87,28 @@ def draw_gate_explorer(fig: Figure, units: int,
         images[key] = ax.imshow(np.zeros((units, 1)), aspect="auto",
                                 interpolation="nearest", cmap=cmap,
                                 vmin=lo, vmax=hi)
-        ax.set_title(title, fontsize=9, loc="left", pad=3)
+        ax.set_title(title, fontsize=10, loc="left", pad=3)
         # unit numbers and words are plain texts, not tick labels (below)
-        ax.set_ylabel("unit", fontsize=8, labelpad=13)
+        ax.set_ylabel("unit", fontsize=10, labelpad=13)
         ax.set_xticks([])
         ax.set_yticks([])
-        unit_labels[key] = LabelRow(ax, ax.get_yaxis_transform(), 7,
+        unit_labels[key] = LabelRow(ax, ax.get_yaxis_transform(), 10,
                                     ha="right", va="center")
         cax = fig.add_subplot(top[row, 1])
         cbars[key] = fig.colorbar(images[key], cax=cax)
-        cbars[key].ax.tick_params(labelsize=7)
-        cbars[key].set_label(label, fontsize=7.5, labelpad=2)
+        cbars[key].ax.tick_params(labelsize=10)
+        cbars[key].set_label(label, fontsize=10, labelpad=2)
         bax = fig.add_subplot(top[row, 3])
         bars[key] = _hbars(bax, units, GATE_COLOURS[key], animated)
         bax.set_xlim(lo, hi)
         bax.set_ylim(units - 0.5, -0.5)
         bax.set_yticks([])
-        bax.tick_params(labelsize=7, length=2)
+        bax.tick_params(labelsize=10, length=2)
+        bax.set_xlabel("value", fontsize=10, labelpad=1)
         if lo < 0:
             bax.axvline(0.0, color="black", linewidth=0.6)
         bax.grid(axis="x", alpha=0.3)
-        bar_titles[key] = bax.set_title(f"{key} at the step", fontsize=8,
+        bar_titles[key] = bax.set_title(f"{key} at the step", fontsize=10,
                                         loc="left", pad=3)
         box = patches.Rectangle((-0.5, 0.0), 1.0, 1.0,
                                 transform=ax.get_xaxis_transform(),
@@ -136,11 +137,11 @@ def draw_gate_explorer(fig: Figure, units: int,
                             zorder=6)
     ax_s.set_ylim(-0.02, 1.02)
     ax_s.set_yticks([0, 0.5, 1])
-    ax_s.set_ylabel("P(pos.)", fontsize=8, labelpad=1)
+    ax_s.set_ylabel("P(pos.)", fontsize=10, labelpad=1)
     ax_s.set_xticks([])
-    ax_s.tick_params(axis="y", labelsize=7, length=2)
+    ax_s.tick_params(axis="y", labelsize=10, length=2)
     ax_s.grid(axis="y", alpha=0.3)
-    sent_title = ax_s.text(0.0, 1.04, "", fontsize=9, ha="left",
+    sent_title = ax_s.text(0.0, 1.04, "", fontsize=10, ha="left",
                            va="bottom", transform=ax_s.transAxes)
     # the step box of the sentiment row reaches down over the word labels
     _, height = fig.get_size_inches()
@@ -157,18 +158,18 @@ def draw_gate_explorer(fig: Figure, units: int,
     legend_ax = fig.add_subplot(top[3, 3])
     legend_ax.axis("off")
     legend_ax.legend(*ax_s.get_legend_handles_labels(), loc="center left",
-                     fontsize=7, frameon=False, borderaxespad=0.0)
+                     fontsize=10, frameon=False, borderaxespad=0.0)
 
     ax_g = fig.add_subplot(middle[0, 0])
     grad_bars = PolyCollection(np.zeros((0, 4, 2)), facecolors=GRADIENT_COLOUR,
                                edgecolors="none")
     ax_g.add_collection(grad_bars)
-    ax_g.set_ylabel("|grad|", fontsize=8, labelpad=1)
+    ax_g.set_ylabel("|grad|", fontsize=10, labelpad=1)
     ax_g.set_xticks([])
     ax_g.set_ylim(0, 1)
-    ax_g.tick_params(axis="y", labelsize=7, length=2)
+    ax_g.tick_params(axis="y", labelsize=10, length=2)
     ax_g.grid(axis="y", alpha=0.3)
-    grad_title = ax_g.text(0.0, 1.06, "", fontsize=9, ha="left", va="bottom",
+    grad_title = ax_g.text(0.0, 1.06, "", fontsize=10, ha="left", va="bottom",
                            transform=ax_g.transAxes)
     grad_box = patches.Rectangle((-0.5, 0.0), 1.0, 1.0,
                                  transform=ax_g.get_xaxis_transform(),
@@ -189,21 +190,21 @@ def draw_gate_explorer(fig: Figure, units: int,
                              animated=animated)
     ax_u.axhline(0.0, color="black", linewidth=0.5)
     ax_u.set_ylim(-1.05, 1.05)
-    ax_u.set_xlabel("step $t$ (word position in the review)", fontsize=8,
+    ax_u.set_xlabel("step $t$ (word position in the review)", fontsize=10,
                     labelpad=11)
-    ax_u.set_ylabel("value", fontsize=8, labelpad=1)
+    ax_u.set_ylabel("value", fontsize=10, labelpad=1)
     ax_u.set_xticks([])
-    ax_u.tick_params(labelsize=7, length=2)
+    ax_u.tick_params(labelsize=10, length=2)
     ax_u.grid(axis="y", alpha=0.3)
-    step_labels = LabelRow(ax_u, ax_u.get_xaxis_transform(), 7)
+    step_labels = LabelRow(ax_u, ax_u.get_xaxis_transform(), 10)
     unit_title = ax_u.text(0.0, 1.03, "", transform=ax_u.transAxes,
-                           fontsize=9, va="bottom", ha="left",
+                           fontsize=10, va="bottom", ha="left",
                            animated=animated)
     leg_u = fig.add_subplot(bottom[0, 3])
     leg_u.axis("off")
     leg_u.legend(*ax_u.get_legend_handles_labels(), loc="center left",
-                 fontsize=7, frameon=False, borderaxespad=0.0)
-    header = fig.text(0.07, 0.985, "", fontsize=9.5, va="top", ha="left",
+                 fontsize=10, frameon=False, borderaxespad=0.0)
+    header = fig.text(0.07, 0.985, "", fontsize=10, va="top", ha="left",
                       weight="bold")
     return {
         "heat_axes": heat, "images": images, "colorbars": cbars,
@@ -215,7 +216,7 @@ def draw_gate_explorer(fig: Figure, units: int,
         "unit_lines": unit_lines, "unit_title": unit_title,
         "window_span": window_span, "step_line": step_line,
         "header": header, "units": units, "unit_labels": unit_labels,
-        "word_labels": LabelRow(ax_s, ax_s.get_xaxis_transform(), 7.5),
+        "word_labels": LabelRow(ax_s, ax_s.get_xaxis_transform(), 10),
         "step_labels": step_labels, "words": [],
         "gradient_axes": ax_g, "gradient_bars": grad_bars,
         "gradient_title": grad_title,
@@ -311,8 +312,15 @@ def update_gate_review(artists: Mapping[str, Any], words: Sequence[str],
     n = len(words)
     units = len(order)
     for key, image in artists["images"].items():
-        image.set_data(np.asarray(values[key], dtype=float)[:, order].T)
+        shown = np.asarray(values[key], dtype=float)[:, order].T
+        image.set_data(shown)
         image.set_extent((-0.5, n - 0.5, units - 0.5, -0.5))
+        # each heatmap on this review's own range (its colour bar says which):
+        # on the gate's full 0..1 a gate that varies little looks uniform
+        top = float(np.abs(shown).max()) if shown.size else 1.0
+        lo, hi = ((-top, top) if key == "h" else
+                  (float(shown.min()), float(shown.max())) if shown.size else (0.0, 1.0))
+        image.set_clim(lo, hi if hi - lo > 1e-6 else lo + 1e-6)
     every = max(1, int(np.ceil(units / 8)))
     rows = np.arange(0, units, every)
     for key, ax in artists["heat_axes"].items():

@@ -45,14 +45,15 @@ def plot_sentiment_so_far(
         for c in cross:
             ax.axvspan(c - 0.5, c + 0.5, color="#9467bd", alpha=0.15)
         ax.set_xticks(t, list(words), rotation=60 if longest > 12 else 0,
-                      fontsize=8)
+                      fontsize=10)
         ax.set_xlim(-0.5, max(len(s), 2) - 0.5)
         ax.set_ylim(-0.02, 1.02)
-        ax.set_ylabel("P(positive)", fontsize=8)
-        ax.set_title(f"{label} — final {s[-1]:.2f}", fontsize=9, loc="left")
+        ax.set_ylabel("P(positive)", fontsize=10)
+        ax.set_xlabel("word just read", fontsize=10)
+        ax.set_title(f"{label} — final {s[-1]:.2f}", fontsize=10, loc="left")
         ax.grid(axis="y", alpha=0.3)
         if len(cross):
-            ax.legend(fontsize=7, loc="upper right")
+            ax.legend(fontsize=10, loc="upper right")
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig
@@ -82,19 +83,26 @@ def plot_gate_heatmaps(
     for ax, key in zip(axes[0], keys):
         _, gtitle, label, (lo, hi) = next(g for g in GATE_HEATMAPS
                                           if g[0] == key)
-        im = ax.imshow(np.asarray(values[key])[:, rows].T, aspect="auto",
+        shown = np.asarray(values[key])[:, rows].T
+        # each panel on its own scale (its colour bar says which): on the
+        # gate's full range a gate that varies little looks uniform
+        lo, hi = float(shown.min()), float(shown.max())
+        if hi - lo < 1e-6:
+            lo, hi = lo - 0.05, hi + 0.05
+        im = ax.imshow(shown, aspect="auto",
                        interpolation="nearest", vmin=lo, vmax=hi,
                        cmap=STATE_CMAP if key == "h" else GATE_CMAP)
-        ax.set_xticks(np.arange(n), list(words), rotation=60, fontsize=8)
+        ax.set_xticks(np.arange(n), list(words), rotation=60, fontsize=10)
         step = max(1, int(np.ceil(len(rows) / 10)))
         ax.set_yticks(np.arange(0, len(rows), step),
-                      [str(int(u)) for u in rows[::step]], fontsize=7)
-        ax.set_ylabel("unit", fontsize=8)
+                      [str(int(u)) for u in rows[::step]], fontsize=10)
+        ax.set_ylabel("unit", fontsize=10)
+        ax.set_xlabel("word of the review", fontsize=10)
         ax.set_title(gtitle.replace(r" (units $\times$ words)", ""),
-                     fontsize=9)
+                     fontsize=10)
         cb = fig.colorbar(im, ax=ax, fraction=0.08, pad=0.03)
-        cb.set_label(label, fontsize=7.5)
-        cb.ax.tick_params(labelsize=7)
+        cb.set_label(label, fontsize=10)
+        cb.ax.tick_params(labelsize=10)
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig
@@ -116,6 +124,6 @@ def plot_unit_over_reviews(
                  fontsize=10)
     ax.grid(alpha=0.3)
     if len(series) <= 8:
-        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+        ax.legend(fontsize=10, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     fig.tight_layout()
     return fig

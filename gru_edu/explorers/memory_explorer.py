@@ -42,7 +42,7 @@ def draw_memory(fig: Figure, steps: int, pulse_at: int) -> dict[str, Any]:
                  label="input pulse")
     ax_h.set_ylim(-1.05, 1.05)
     ax_h.set_ylabel("state $h_t$")
-    ax_h.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
+    ax_h.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=10)
     ax_h.grid(alpha=0.3)
 
     x_bars = ax_g.bar(t, zeros, 0.6, color="0.5", label="input $x_t$")
@@ -52,7 +52,7 @@ def draw_memory(fig: Figure, steps: int, pulse_at: int) -> dict[str, Any]:
     ax_g.set_xlim(-0.5, steps - 0.5)
     ax_g.set_xlabel("time step $t$")
     ax_g.set_ylabel("gate / input")
-    ax_g.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
+    ax_g.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=10)
     ax_g.grid(alpha=0.3)
     fig.subplots_adjust(left=0.08, right=0.78, bottom=0.12, top=0.9,
                         hspace=0.12)
@@ -113,7 +113,7 @@ def plot_gradient_through_time(
     ax.set_ylabel(r"$\|\partial h_T / \partial h_0\|_2$ (log scale)")
     ax.set_title(title, fontsize=10)
     ax.grid(alpha=0.3, which="both")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=10)
     fig.tight_layout()
     return fig
 

@@ -128,14 +128,14 @@ class SelectMatchExplorer(Explorer):
             ax.plot(values[:, u], linewidth=1.0, label=f"unit {u}")
         ax.set_xlim(-0.5, len(values) - 0.5)
         ax.set_ylim(-1.05 if state["signal"] == "h" else -0.05, 1.05)
-        ax.set_xlabel("step (word position)", fontsize=8)
-        ax.set_ylabel(state["signal"], fontsize=8)
-        ax.tick_params(labelsize=7)
+        ax.set_xlabel("step (word position)", fontsize=10)
+        ax.set_ylabel(state["signal"], fontsize=10)
+        ax.tick_params(labelsize=10)
         ax.set_title(f"the selected units' {state['signal']} across test review "
                      f"{state['index']} (span shaded, threshold dashed)",
-                     fontsize=9, loc="left")
+                     fontsize=10, loc="left")
         if len(units):
-            ax.legend(fontsize=6, ncol=6, loc="lower left", frameon=False)
+            ax.legend(fontsize=10, ncol=6, loc="lower left", frameon=False)
         self.selection.value = self._selection_html(state)
         self.matches_view.value = self._matches_html(state)
 

@@ -22,21 +22,27 @@ from matplotlib.figure import Figure
 from .base import GATE_COLOURS, Explorer, new_figure
 
 #: Dot colour per saturation kind (:data:`gru_edu.gates.saturation.SATURATION_KINDS`).
-KIND_COLOURS = {"keep": "#1f77b4", "write": "#d62728", "switch": "#9467bd",
-                "free": "#7f7f7f"}
+KIND_COLOURS = {"keep": "#0072B2", "write": "#D55E00", "switch": "#CC79A7",
+                "free": "#999999"}
+#: What the kinds mean for the reset gate, whose words are read / ignore.
+RESET_KIND_NAMES = {"keep": "read", "write": "ignore", "switch": "switch",
+                    "free": "free"}
 
 #: CSS class of the saturation explorer's readout (browser tests use it).
 SATURATION_READOUT_CLASS = "gru-edu-saturation-readout"
 
 
 def plot_saturation(ax: Any, sat: Any, gate: str = "z",
-                    highlight: int | None = None, title: str = "") -> Any:
+                    highlight: int | None = None, title: str = "",
+                    limit: float | None = None) -> Any:
     """Left- vs right-saturation fraction of ``gate``, one dot per unit.
 
     ``sat`` is a :class:`gru_edu.gates.saturation.Saturation`. Dots are
     coloured by :meth:`~gru_edu.gates.saturation.Saturation.kinds`; the
-    diagonal ``left + right = 1`` bounds the possible points. Returns the
-    scatter collection.
+    diagonal ``left + right = 1`` bounds the possible points. ``limit``:
+    the largest fraction shown on both axes (default: 1, or less when every
+    dot is near the origin, so that they stay visible; the title says so).
+    Returns the scatter collection.
     """
     left, right = sat.left[gate], sat.right[gate]
     kinds = sat.kinds(gate)
@@ -44,40 +50,57 @@ def plot_saturation(ax: Any, sat: Any, gate: str = "z",
     dots = ax.scatter(left, right, c=colours, s=22, edgecolors="black",
                       linewidths=0.3, zorder=3)
     ax.plot([0, 1], [1, 0], color="0.6", linestyle="--", linewidth=0.8)
-    ax.set_xlim(-0.02, 1.02)
-    ax.set_ylim(-0.02, 1.02)
+    if limit is None:
+        limit = saturation_limit([sat], gate)
+    ax.set_xlim(-0.02 * limit, 1.02 * limit)
+    ax.set_ylim(-0.02 * limit, 1.02 * limit)
     ax.set_aspect("equal")
-    ax.set_xlabel(f"fraction left-saturated (${gate}$ < {sat.low:g})", fontsize=8)
-    ax.set_ylabel(f"fraction right-saturated (${gate}$ > {sat.high:g})", fontsize=8)
-    ax.tick_params(labelsize=7)
+    ax.set_xlabel(f"fraction left-saturated (${gate}$ < {sat.low:g})", fontsize=10)
+    ax.set_ylabel(f"fraction right-saturated (${gate}$ > {sat.high:g})", fontsize=10)
+    ax.tick_params(labelsize=10)
     ax.grid(alpha=0.3)
-    ax.set_title(title or f"${gate}$: {sat.units} units, {sat.n_steps:,} steps",
-                 fontsize=9)
+    title = title or f"${gate}$: {sat.units} units, {sat.n_steps:,} steps"
+    ax.set_title(title + (f" (zoomed to 0–{limit:.2g})" if limit < 1 else ""),
+                 fontsize=10)
+    names = RESET_KIND_NAMES if gate == "r" else {k: k for k in KIND_COLOURS}
     for kind, colour in KIND_COLOURS.items():
         n = int((kinds == kind).sum())
         ax.scatter([], [], c=colour, s=22, edgecolors="black", linewidths=0.3,
-                   label=f"{kind} ({n})")
-    ax.legend(fontsize=7, loc="upper right", frameon=False)
+                   label=f"{names[kind]} ({n})")
+    ax.legend(fontsize=10, loc="upper right", frameon=False)
     if highlight is not None:
         ax.plot([left[highlight]], [right[highlight]], "o", markersize=11,
                 markerfacecolor="none", markeredgecolor="#e377c2",
                 markeredgewidth=2, zorder=4)
         ax.annotate(f"unit {highlight}", (left[highlight], right[highlight]),
-                    xytext=(8, 8), textcoords="offset points", fontsize=8,
+                    xytext=(8, 8), textcoords="offset points", fontsize=10,
                     color="#e377c2")
     return dots
 
 
+def saturation_limit(sats: Sequence[Any], gate: str = "z") -> float:
+    """An axis limit that shows every dot of ``sats``: 1, or a round smaller
+    value when all fractions are small."""
+    top = max(max(float(np.max(s.left[gate])), float(np.max(s.right[gate]))) for s in sats)
+    for limit in (0.01, 0.02, 0.05, 0.1, 0.2, 0.5):
+        if top <= 0.9 * limit:
+            return limit
+    return 1.0
+
+
 def plot_saturation_epochs(fig: Figure, sats: Sequence[Any],
                            epochs: Sequence[int], gate: str = "z") -> list[Any]:
-    """One saturation scatter per checkpoint, side by side; returns the axes."""
+    """One saturation scatter per checkpoint, side by side, on one scale
+    (zoomed when every dot is near the origin); returns the axes."""
     axes = fig.subplots(1, len(sats), squeeze=False)[0]
+    limit = saturation_limit(sats, gate)
     for ax, sat, epoch in zip(axes, sats, epochs):
         plot_saturation(ax, sat, gate, title=f"${gate}$ after epoch {epoch}"
-                        if epoch else f"${gate}$ before training")
+                        if epoch else f"${gate}$ before training", limit=limit)
         if ax is not axes[-1]:
             ax.get_legend().remove()
-        if ax is not axes[0]:
+        if ax is not axes[0]:  # the same 0..1 scale: the first panel's axis serves all
+            ax.tick_params(labelleft=False)
             ax.set_ylabel("")
     fig.suptitle("How the update gates saturate during training "
                  "(one dot per unit)", fontsize=10)
@@ -103,14 +126,14 @@ def plot_memory_reach(ax: Any, curves: Mapping[str, Any], share: bool = True,
         ax.plot(np.arange(len(y)), y, label=str(label), color=colour,
                 linewidth=1.3)
     ax.set_yscale("log")
-    ax.set_xlabel("distance from the last word (words)", fontsize=8)
+    ax.set_xlabel("distance from the last word (words)", fontsize=10)
     ax.set_ylabel("mean share of |d logit / d v|" if share
-                  else "mean |d logit / d v|", fontsize=8)
-    ax.tick_params(labelsize=7)
+                  else "mean |d logit / d v|", fontsize=10)
+    ax.tick_params(labelsize=10)
     ax.grid(alpha=0.3, which="both")
-    ax.legend(fontsize=8, frameon=False)
+    ax.legend(fontsize=10, frameon=False)
     ax.set_title("How far back each cell reads: the gradient of the output "
-                 "by word position", fontsize=9)
+                 "by word position", fontsize=10)
 
 
 class SaturationExplorer(Explorer):

@@ -31,19 +31,19 @@ def draw_unit_words(fig: Figure, top_k: int) -> dict[str, Any]:
         artists[f"{name}_bars"] = ax.barh(np.arange(top_k), np.zeros(top_k),
                                           height=0.7, color=colour)
         artists[f"{name}_labels"] = [
-            ax.text(0.0, i, "", va="center", ha="left", fontsize=7.5)
+            ax.text(0.0, i, "", va="center", ha="left", fontsize=10)
             for i in range(top_k)
         ]
         # the words as plain texts, not tick labels: much faster to redraw
         artists[f"{name}_words"] = [
-            ax.text(-0.02, i, "", va="center", ha="right", fontsize=8,
+            ax.text(-0.02, i, "", va="center", ha="right", fontsize=10,
                     transform=ax.get_yaxis_transform())
             for i in range(top_k)
         ]
         ax.set_ylim(top_k - 0.5, -0.5)
         ax.set_yticks([])
         ax.set_xticks([])  # the values are written at the bars
-        artists[f"{name}_title"] = ax.set_title("", fontsize=9)
+        artists[f"{name}_title"] = ax.set_title("", fontsize=10)
     artists["header"] = fig.suptitle("", fontsize=10)
     fig.subplots_adjust(left=0.14, right=0.97, top=0.8, bottom=0.1,
                         wspace=0.5)
@@ -75,7 +75,7 @@ def update_unit_words(artists: Mapping[str, Any],
                 text.set_text("")
                 word_text.set_text("")
         ax.set_xlim(0, top * 1.22)
-        ax.set_xlabel(xlabel, fontsize=8)
+        ax.set_xlabel(xlabel, fontsize=10)
         artists[f"{name}_title"].set_text(title)
     artists["header"].set_text(header)
 
