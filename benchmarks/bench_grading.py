@@ -34,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import nbformat  # noqa: E402
+from assignment_corpus import solution_cells  # noqa: E402
 from logbook import new_log, write_log  # noqa: E402
 
 from gru_edu.grading import otter  # noqa: E402
@@ -51,21 +52,6 @@ VARIANTS = {  # name: (share of the class, edits to the master's solution)
     "exception": (0.05, [("b_in, b_rec = bias[0], bias[1]", "b_in, b_rec = bias[0], bias[2]")]),
     "untouched": (0.15, None),
 }
-
-
-def solution_cells(master: Path) -> dict[str, str]:
-    """Function name -> source of each solution cell of the master."""
-    nb = nbformat.read(master, as_version=4)
-    out, inside = {}, False
-    for cell in nb.cells:
-        head = cell.source.strip()
-        if cell.cell_type == "raw" and head.startswith("# BEGIN SOLUTION"):
-            inside = True
-        elif cell.cell_type == "raw" and head.startswith("# END SOLUTION"):
-            inside = False
-        elif inside and cell.cell_type == "code":
-            out[re.match(r"def (\w+)", cell.source).group(1)] = cell.source
-    return out
 
 
 def make_submission(student_nb: Path, solutions: dict[str, str], edits, dest: Path) -> None:
