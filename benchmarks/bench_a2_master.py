@@ -7,7 +7,7 @@ student prompts stripped) is trained exactly as the notebook trains it
 ``gru_edu.imdb.load_splits``, the validation part watched), once per seed,
 in the full setting; each run's test accuracy is scored once, after training.
 
-The pass mark of A2 (``gru_edu.checks.imdb_rules().accuracy``) is the
+The pass mark of A2 (``gru_edu.grading.imdb_rules().accuracy``) is the
 master's mean test accuracy minus a margin of :data:`MARGIN`, rounded down to
 a hundredth; partial credit starts :data:`PARTIAL_BELOW` lower. A test checks
 that the rules in the code are the ones this log gives.
@@ -43,7 +43,8 @@ from keras import layers  # noqa: E402
 
 from logbook import LOG_DIR, load_average, new_log, write_log  # noqa: E402
 
-from gru_edu import checks, imdb  # noqa: E402
+from gru_edu import imdb  # noqa: E402
+from gru_edu.grading import a2_imdb  # noqa: E402
 
 LOG = LOG_DIR / "bench_a2_master.json"
 MASTER = ROOT / "notebooks" / "assignments" / "a2_imdb_gru" / "a2_imdb_gru.ipynb"
@@ -64,7 +65,7 @@ def master_solution() -> dict:
     """``build_model``, ``NUM_WORDS``, ``EPOCHS``, ``BATCH_SIZE`` from the master notebook."""
     cells = json.loads(MASTER.read_text())["cells"]
     wanted = ("def build_model", "EPOCHS =")
-    namespace = {"keras": keras, "layers": layers, "RULES": checks.ImdbRules(),
+    namespace = {"keras": keras, "layers": layers, "RULES": a2_imdb.ImdbRules(),
                  "xla_on_cpu": imdb.xla_on_cpu}
     for cell in cells:
         source = "".join(cell["source"])
@@ -78,7 +79,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     args = parser.parse_args()
 
-    rules = checks.ImdbRules()  # the full setting's rules
+    rules = a2_imdb.ImdbRules()  # the full setting's rules
     master = master_solution()
     parts = imdb.load_splits(num_words=master["NUM_WORDS"], maxlen=rules.maxlen,
                                val_size=rules.val_size, progress=False)

@@ -16,9 +16,9 @@ Four parts, each with its own log in ``benchmarks/logs/``:
   (:func:`gru_edu.claims.step_seconds`), plus one real epoch each on 5,000
   reviews with the recipe.
 * ``--part counting`` (``bench_claims_counting.json``): aⁿbⁿ, train on
-  n <= N, test larger n (:mod:`gru_edu.counting`).
+  n <= N, test larger n (:mod:`gru_edu.tasks.counting`).
 * ``--part memory`` (``bench_claims_memory.json``): notebook 02's long-memory
-  task with NumPy SimpleRNN, GRU and LSTM (:mod:`gru_edu.lstm`), accuracy and
+  task with NumPy SimpleRNN, GRU and LSTM (:mod:`gru_edu.cell.lstm`), accuracy and
   the gradient that reaches back over the lag.
 * ``--part memory_tuned`` (``bench_claims_memory_tuned.json``): the same task,
   each model's learning rate and number of steps chosen on validation
@@ -203,7 +203,7 @@ def part_speed(args: argparse.Namespace) -> None:
 
 def part_counting(args: argparse.Namespace) -> None:
     """aⁿbⁿ: train on n <= 20, test n <= 80; SimpleRNN, GRU, LSTM; 5 seeds."""
-    from gru_edu import counting
+    from gru_edu.tasks import counting
 
     path = args.log_dir / "bench_claims_counting.json"
     settings = dict(train_max=20, test_max=80, units=8, steps=1500, learning_rate=0.01)
@@ -237,7 +237,7 @@ MEMORY_MODELS = {
 
 
 def part_memory(args: argparse.Namespace) -> None:
-    from gru_edu import memory
+    from gru_edu.tasks import memory, trainer
 
     path = args.log_dir / "bench_claims_memory.json"
     steps, lr = 600, 1e-2
@@ -248,7 +248,7 @@ def part_memory(args: argparse.Namespace) -> None:
         "accuracy on 1000 held-out sequences")
     log.setdefault("sessions", []).append(session())
     log["models"] = {k: {"kind": v[0], "units": v[1], "update_bias": v[2],
-                         "parameters": memory.make_model(v[0], 5, v[1], 4).count()}
+                         "parameters": trainer.make_model(v[0], 5, v[1], 4).count()}
                      for k, v in MEMORY_MODELS.items()}
     start = time.perf_counter()
     T_grad = 100
@@ -268,7 +268,7 @@ def part_memory(args: argparse.Namespace) -> None:
                 log["runs"].append({"model": name, "T": T, "seed": seed, "accuracy": acc,
                                     "seconds": hist.seconds})
                 if T == T_grad and seed == 0:
-                    fresh = memory.make_model(kind, 5, units, 4, seed=0, update_bias=bias)
+                    fresh = trainer.make_model(kind, 5, units, 4, seed=0, update_bias=bias)
                     log["gradient_by_lag"]["start"][name] = memory.state_gradient_norms(
                         fresh, xg, yg).tolist()
                     log["gradient_by_lag"]["trained"][name] = memory.state_gradient_norms(
@@ -296,7 +296,7 @@ def choose_budget(val: dict[tuple[float, int], list[float]]) -> tuple[float, int
 
 def part_memory_tuned(args: argparse.Namespace) -> None:
     """Tune lr and steps per model and T on validation, then test once."""
-    from gru_edu import memory
+    from gru_edu.tasks import memory, trainer
 
     path = args.log_dir / "bench_claims_memory_tuned.json"
     seeds = args.seeds or [0, 1, 2]
@@ -307,7 +307,7 @@ def part_memory_tuned(args: argparse.Namespace) -> None:
         "then the chosen models scored once on 1000 test sequences")
     log.update(grid={"learning_rates": TUNE_LEARNING_RATES, "steps": TUNE_STEPS},
                seeds=seeds, learned_threshold=LEARNED, validation=[])
-    snaps: dict[tuple, memory.MemoryModel] = {}
+    snaps: dict[tuple, trainer.MemoryModel] = {}
     start = time.perf_counter()
     for seed in seeds:
         for T in args.memory_T:

@@ -35,7 +35,7 @@ GLOBAL_BATCH, TRAIN, VAL, EPOCHS = 64, 2000, 500, 4
 CHILD = """
 import json, sys, time
 devices, seed = int(sys.argv[1]), int(sys.argv[2])
-from gru_edu.distribute import split_cpu
+from gru_edu.imdb.distribute import split_cpu
 if devices > 1:
     split_cpu(devices)
 from gru_edu.imdb import TrainSettings, train_classifier

@@ -20,7 +20,7 @@ Teachers (the course, in order: docs/teachers_guide.md)::
     python -m gru_edu autograder-env ZIP --package SPEC   # for Gradescope
 
 Several GPUs (or ``TF_CONFIG`` naming several workers) are used through
-``tf.distribute`` by themselves: see :mod:`gru_edu.distribute`.
+``tf.distribute`` by themselves: see :mod:`gru_edu.imdb.distribute`.
 
 The saved folder (``model.keras`` + vocabulary + settings) opens anywhere with
 ``gru_edu.imdb.TrainedModel.load(path)``: train on a GPU box (Keras uses
@@ -38,7 +38,7 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from . import config  # noqa: E402
-from .distribute import STRATEGY_CHOICES  # noqa: E402
+from .imdb.distribute import STRATEGY_CHOICES  # noqa: E402
 from .imdb.training import TrainSettings  # noqa: E402
 
 
@@ -110,8 +110,8 @@ def _parser() -> argparse.ArgumentParser:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _train_parser(sub)
-    from .hub import add_hub_link_parser
-    from .render import add_render_parser
+    from .tools.hub import add_hub_link_parser
+    from .tools.render import add_render_parser
 
     add_hub_link_parser(sub)
     add_render_parser(sub)
@@ -136,7 +136,7 @@ def _train(args: argparse.Namespace, argv: list[str] | None) -> int:
     from .imdb.training import train_classifier
 
     if args.cpu_devices is not None:
-        from .distribute import split_cpu
+        from .imdb.distribute import split_cpu
 
         try:
             split_cpu(args.cpu_devices)

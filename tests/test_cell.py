@@ -7,7 +7,7 @@ import pytest
 
 from gru_edu.cell import (GRUParams, gru_backward, gru_forward, gru_replay,
                           gru_step)
-from gru_edu.gradcheck import numerical_gradient, relative_error
+from gru_edu.cell.gradcheck import numerical_gradient, relative_error
 
 keras = pytest.importorskip("keras")
 
@@ -227,10 +227,6 @@ def test_gru_replay_from_given_states_equal_the_loop(reset_after):
     np.testing.assert_allclose(gates["h_tilde"], cache.h_tilde[:, 3],
                                rtol=0, atol=1e-13)
 
-
-def test_gru_steps_is_a_deprecated_alias_of_gru_replay():
-    from gru_edu import cell
-    assert cell.gru_steps is gru_replay
 
 
 def test_gru_replay_shape_errors_name_the_shapes():

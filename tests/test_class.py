@@ -257,7 +257,7 @@ def test_release_holds_what_students_need_and_no_solution(released):
         student = root / "notebooks" / "assignments" / name / f"{name}.ipynb"
         text = student.read_text()
         assert "BEGIN SOLUTION" not in text and "hidden=True" not in text
-    for needed in ("gru_edu/__init__.py", "gru_edu/cell.py", "requirements.txt",
+    for needed in ("gru_edu/__init__.py", "gru_edu/cell/numpy_gru.py", "requirements.txt",
                    "pyproject.toml", "binder/postBuild", "README.md"):
         assert (root / needed).exists(), needed
     files = [p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()]

@@ -1,4 +1,4 @@
-"""The converters and references of gru_edu.conventions against keras.layers.GRU.
+"""The converters and references of gru_edu.cell.conventions against keras.layers.GRU.
 
 Round trips must be exact (conversions only reorder and transpose); a
 reference run on converted weights must equal a float64 Keras layer to
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from gru_edu.cell import GRUParams, gru_forward, gru_replay
-from gru_edu.conventions import (flip_update_gate, from_torch, run, step_chung,
+from gru_edu.cell.conventions import (flip_update_gate, from_torch, run, step_chung,
                                  step_keras, step_torch, to_torch)
 
 keras = pytest.importorskip("keras")
@@ -281,7 +281,7 @@ def test_shipped_pytorch_gru_loads_and_answers_as_its_log_says():
     import json
     from importlib.resources import files
 
-    from gru_edu import segments
+    from gru_edu.tasks import segments
 
     folder = files("gru_edu") / "shipped" / "torch_segments_gru"
     meta = json.loads((folder / "meta.json").read_text())

@@ -1,4 +1,4 @@
-"""gru_edu.conventions against torch.nn.GRU itself, where PyTorch is installed.
+"""gru_edu.cell.conventions against torch.nn.GRU itself, where PyTorch is installed.
 
 CI does not install PyTorch (the collection does not need it), so this file
 is skipped there with the reason below. It needs only NumPy, PyTorch and
@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from gru_edu.cell import GRUParams, gru_forward
-from gru_edu.conventions import from_torch, run, step_torch, to_torch
+from gru_edu.cell.conventions import from_torch, run, step_torch, to_torch
 
 torch = pytest.importorskip(
     "torch",

@@ -1,9 +1,9 @@
-"""The aⁿbⁿ counting task of notebook 05 (gru_edu.counting)."""
+"""The aⁿbⁿ counting task of notebook 05 (gru_edu.tasks.counting)."""
 
 import numpy as np
 import pytest
 
-from gru_edu import counting
+from gru_edu.tasks import counting
 
 
 def test_anbn_batch_layout():

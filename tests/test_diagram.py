@@ -4,7 +4,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-from gru_edu import diagram  # noqa: E402
+from gru_edu.cell import diagram  # noqa: E402
 
 
 def test_diagram_labels_every_term_with_the_gate_words():

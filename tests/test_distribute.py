@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gru_edu.distribute import TrainingPlan, training_plan
+from gru_edu.imdb.distribute import TrainingPlan, training_plan
 
 ROOT = Path(__file__).resolve().parent.parent
 PER_REPLICA = 32
@@ -50,7 +50,7 @@ def test_plan_scales_the_batch_and_turns_xla_off_only_on_cpu_replicas():
 def test_split_cpu_after_start_says_restart():
     import tensorflow as tf
 
-    from gru_edu.distribute import split_cpu
+    from gru_edu.imdb.distribute import split_cpu
 
     tf.zeros(1)  # devices initialised
     with pytest.raises(RuntimeError, match="before TensorFlow initialises"):

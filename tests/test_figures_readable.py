@@ -1,7 +1,7 @@
 """Every figure the package draws is readable on a projector.
 
 Each drawing entry point of :mod:`gru_edu` (explorers, static figures, the
-cell diagram) is called on small inputs; :func:`gru_edu.plots.figure_problems`
+cell diagram) is called on small inputs; :func:`gru_edu.explorers.base.figure_problems`
 must find nothing: no text under 10 pt, a title, a label on every axis that
 shows tick labels. ``GRU_EDU_FIGURES=folder`` also saves each figure as PNG,
 to look at them.
@@ -22,7 +22,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from gru_edu import gates  # noqa: E402
-from gru_edu.plots import MIN_FONT_PT, figure_problems  # noqa: E402
+from gru_edu.explorers.base import MIN_FONT_PT, figure_problems  # noqa: E402
 
 TESTS = Path(__file__).resolve().parent
 
@@ -58,7 +58,7 @@ def test_the_check_finds_small_text_and_missing_labels():
 
 
 def test_notebook_01_and_05_explorers_and_diagram():
-    from gru_edu.diagram import plot_gru_cell
+    from gru_edu.cell.diagram import plot_gru_cell
     from gru_edu.explorers.cell_explorer import cell_explorer
     from gru_edu.explorers.counting_explorer import counting_explorer
     from gru_edu.explorers.memory_explorer import memory_explorer, plot_gradient_through_time

@@ -52,12 +52,12 @@ FORWARD_ROUTES = {
         "COPY = types.FunctionType(_c.gru_forward.__code__, _c.__dict__, 'mine')\n"
         + FORWARD + "    return COPY(x, " + REF_CALL,
     "exec of the source fetched with inspect, at the top of the notebook":
-        "import inspect\nfrom gru_edu import cell as _c\n"
+        "import inspect\nfrom gru_edu.cell import numpy_gru as _c\n"
         "mine = {'__name__': '__main__'}\n"
         "exec(inspect.getsource(_c), mine)\n"
         + FORWARD + "    P = mine['GRUParams']\n    return mine['gru_forward'](x, " + REF_CALL,
     "exec of the source fetched with inspect, inside the function": FORWARD + textwrap.indent(
-        "import inspect\nfrom gru_edu import cell as _c\n"
+        "import inspect\nfrom gru_edu.cell import numpy_gru as _c\n"
         "mine = {'__name__': '__main__'}\n"
         "exec(inspect.getsource(_c), mine)\n"
         "P = mine['GRUParams']\n"
@@ -105,7 +105,7 @@ def test_every_route_to_the_reference_is_caught(route):
     if route.startswith("exec") and route.endswith("notebook"):  # new code, same bytecode
         assert "(a copy of its code)" in text
     if route.startswith("exec") and route.endswith("function"):  # reading the source is named
-        assert "the source of gru_edu.cell (inspect)" in text
+        assert "the source of gru_edu.cell.numpy_gru (inspect)" in text
     with pytest.raises(AssertionError, match="reference implementation|into the grader"):
         fb.require()
 
@@ -128,7 +128,7 @@ def test_step_backward_and_gradient_tools_are_watched():
         "    h0 = np.zeros((x.shape[0], p.units)) if h0 is None else h0\n"
         "    _, cache = cell.gru_forward(x, p, h0)\n"
         "    return cell.gru_backward(dh_seq, cache).as_dict()\n"
-        "from gru_edu import gradcheck\n"
+        "from gru_edu.cell import gradcheck\n"
         "def relative_error(a, b):\n"
         "    return gradcheck.relative_error(a, b)\n"
         "def numerical_gradient(f, x, eps=1e-5):\n"

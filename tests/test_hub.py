@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from gru_edu.__main__ import main
-from gru_edu.hub import nbgitpuller_link
+from gru_edu.tools.hub import nbgitpuller_link
 
 ROOT = Path(__file__).resolve().parent.parent
 BINDER = ROOT / "binder"
@@ -50,7 +50,7 @@ def test_link_opens_where_nbgitpuller_clones(repo, interface, prefix):
     """A .git URL or a trailing slash would make nbgitpuller's own folder rule
     (``repo.split('/')[-1]``) give 'gru-edu-students.git' or ''; the link names
     the folder itself, so every form opens the same notebook."""
-    from gru_edu.hub import nbgitpuller_default_folder
+    from gru_edu.tools.hub import nbgitpuller_default_folder
 
     link = nbgitpuller_link("https://hub.example.edu", repo, "notebooks/01_gru_equations.ipynb",
                             branch="week-3", interface=interface)

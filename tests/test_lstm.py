@@ -1,4 +1,4 @@
-"""The NumPy LSTM (gru_edu.lstm), its use in the memory task, and gru_edu.claims.
+"""The NumPy LSTM (gru_edu.cell.lstm), its use in the memory task, and gru_edu.claims.
 
 Oracles: keras.layers.LSTM for the forward pass, central finite differences
 for the backward pass, Keras's own parameter count for the matching rule.
@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 
 from gru_edu import claims
-from gru_edu import memory as M
-from gru_edu.gradcheck import numerical_gradient, relative_error
-from gru_edu.lstm import LSTMParams, lstm_backward, lstm_forward
+from gru_edu.tasks import memory as M
+from gru_edu.tasks import trainer as T
+from gru_edu.cell.gradcheck import numerical_gradient, relative_error
+from gru_edu.cell.lstm import LSTMParams, lstm_backward, lstm_forward
 
 
 def test_forward_matches_keras():
@@ -71,7 +72,7 @@ def test_memory_model_trains_an_lstm():
 
 
 def test_lstm_loss_gradients_match_finite_differences():
-    net = M.make_model("lstm", 5, 3, 4, seed=0)
+    net = T.make_model("lstm", 5, 3, 4, seed=0)
     x, y = M.memory_task(4, 6, seed=1)
     _, _, grads = net.loss_and_grads(x, y)
     params = net.parameters()
@@ -81,13 +82,13 @@ def test_lstm_loss_gradients_match_finite_differences():
 
 
 def test_state_gradient_norms_lstm_counts_both_states():
-    net = M.make_model("lstm", 5, 3, 4, seed=0)
+    net = T.make_model("lstm", 5, 3, 4, seed=0)
     x, y = M.memory_task(8, 10, seed=2)
     norms = M.state_gradient_norms(net, x, y)
     assert norms.shape == (10,) and norms[-1] == pytest.approx(1.0)
     # the same number by hand: perturb nothing, backprop (h, c) from the last readout
     h, cache = net.run(x)
-    _, dlogits = M.softmax_cross_entropy(net.readout(h[:, -1]), y)
+    _, dlogits = T.softmax_cross_entropy(net.readout(h[:, -1]), y)
     dh_seq = np.zeros_like(h)
     dh_seq[:, -1] = dlogits @ net.readout.kernel.T * 8
     g = lstm_backward(dh_seq, cache)

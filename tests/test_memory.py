@@ -7,8 +7,12 @@ central finite differences for every backward pass.
 import numpy as np
 import pytest
 
-from gru_edu.gradcheck import numerical_gradient, relative_error
-from gru_edu import memory as M
+from gru_edu.cell.gradcheck import numerical_gradient, relative_error
+from gru_edu.tasks import memory as M
+from gru_edu.cell import rnn as R
+from gru_edu.cell.initializers import init_gru
+from gru_edu.tasks import trainer as T
+from gru_edu.cell.optim import Adam
 from gru_edu.cell import GRUParams, gru_backward, gru_forward
 
 
@@ -73,7 +77,7 @@ def test_task_rejects_bad_arguments(kwargs):
 
 def test_rnn_forward_equals_keras_simple_rnn():
     keras = pytest.importorskip("keras")
-    params = M.RNNParams.random(3, 5, seed=2, scale=0.5)
+    params = R.RNNParams.random(3, 5, seed=2, scale=0.5)
     rng = np.random.default_rng(0)
     x = rng.standard_normal((4, 7, 3))
     h0 = rng.standard_normal((4, 5))
@@ -81,14 +85,14 @@ def test_rnn_forward_equals_keras_simple_rnn():
     layer.build((None, None, 3))
     layer.set_weights([params.kernel, params.recurrent_kernel, params.bias])
     ref = np.asarray(layer(x, initial_state=[h0]))
-    h, _ = M.rnn_forward(x, params, h0=h0)
+    h, _ = R.rnn_forward(x, params, h0=h0)
     assert np.max(np.abs(h - ref)) <= 1e-6
 
 
 def test_rnn_step_by_hand():
-    p = M.RNNParams.random(2, 3, seed=1, scale=0.7)
+    p = R.RNNParams.random(2, 3, seed=1, scale=0.7)
     x = np.random.default_rng(3).standard_normal((1, 2, 2))
-    h, _ = M.rnn_forward(x, p)
+    h, _ = R.rnn_forward(x, p)
     h1 = np.tanh(x[:, 0] @ p.kernel + p.bias)
     h2 = np.tanh(x[:, 1] @ p.kernel + h1 @ p.recurrent_kernel + p.bias)
     np.testing.assert_allclose(h[:, 0], h1)
@@ -98,17 +102,17 @@ def test_rnn_step_by_hand():
 def test_rnn_backward_matches_finite_differences():
     rng = np.random.default_rng(42)
     batch, time, m, n = 2, 6, 3, 4
-    params = M.RNNParams.random(m, n, seed=9, scale=0.6)
+    params = R.RNNParams.random(m, n, seed=9, scale=0.6)
     x = rng.standard_normal((batch, time, m))
     h0 = rng.standard_normal((batch, n)) * 0.5
     weights = rng.standard_normal((batch, time, n))  # loss = sum(weights * h)
 
     def loss():
-        h, _ = M.rnn_forward(x, params, h0=h0)
+        h, _ = R.rnn_forward(x, params, h0=h0)
         return float(np.sum(weights * h))
 
-    _, cache = M.rnn_forward(x, params, h0=h0)
-    grads = M.rnn_backward(weights, cache)
+    _, cache = R.rnn_forward(x, params, h0=h0)
+    grads = R.rnn_backward(weights, cache)
     targets = {**params.as_dict(), "x": x, "h0": h0}
     for name, arr in targets.items():
         analytic = getattr(grads, name)
@@ -120,18 +124,18 @@ def test_rnn_backward_matches_finite_differences():
 def test_rnn_backward_state_gradients():
     """``grads.h[:, t]`` is dL/dh_t through all later steps (loss on h_T only)."""
     rng = np.random.default_rng(5)
-    params = M.RNNParams.random(2, 3, seed=4, scale=0.8)
+    params = R.RNNParams.random(2, 3, seed=4, scale=0.8)
     x = rng.standard_normal((2, 5, 2))
     w = rng.standard_normal((2, 3))
-    h, cache = M.rnn_forward(x, params)
+    h, cache = R.rnn_forward(x, params)
     dh = np.zeros_like(h)
     dh[:, -1] = w
-    grads = M.rnn_backward(dh, cache)
+    grads = R.rnn_backward(dh, cache)
     for t in range(4):
         start = h[:, t].copy()
 
         def loss():
-            hs, _ = M.rnn_forward(x[:, t + 1:], params, h0=start)
+            hs, _ = R.rnn_forward(x[:, t + 1:], params, h0=start)
             return float(np.sum(w * hs[:, -1]))
 
         num = numerical_gradient(lambda _: loss(), start)
@@ -141,15 +145,15 @@ def test_rnn_backward_state_gradients():
 
 
 def test_rnn_params_shapes_and_count():
-    p = M.RNNParams.random(5, 32, seed=0)
+    p = R.RNNParams.random(5, 32, seed=0)
     assert p.count() == 5 * 32 + 32 * 32 + 32
     np.testing.assert_allclose(p.recurrent_kernel.T @ p.recurrent_kernel,
                                np.eye(32), atol=1e-12)  # orthogonal init
     assert np.all(p.bias == 0)
     with pytest.raises(ValueError, match="recurrent_kernel"):
-        M.RNNParams(np.zeros((2, 3)), np.zeros((2, 2)), np.zeros(3))
+        R.RNNParams(np.zeros((2, 3)), np.zeros((2, 2)), np.zeros(3))
     with pytest.raises(ValueError, match="x: expected"):
-        M.rnn_forward(np.zeros((2, 3)), p)
+        R.rnn_forward(np.zeros((2, 3)), p)
 
 
 # --------------------------------------------------------- init, readout
@@ -157,7 +161,7 @@ def test_rnn_params_shapes_and_count():
 
 @pytest.mark.parametrize("reset_after", [True, False])
 def test_init_gru_update_bias(reset_after):
-    p = M.init_gru(5, 4, reset_after=reset_after, seed=0, update_bias=3.0)
+    p = init_gru(5, 4, reset_after=reset_after, seed=0, update_bias=3.0)
     assert isinstance(p, GRUParams) and p.reset_after is reset_after
     b = p.input_bias
     assert np.all(b[:4] == 3.0) and np.all(b[4:] == 0)
@@ -170,23 +174,23 @@ def test_softmax_cross_entropy_gradient():
     rng = np.random.default_rng(0)
     logits = rng.standard_normal((5, 4)) * 3
     y = rng.integers(0, 4, size=5)
-    loss, grad = M.softmax_cross_entropy(logits, y)
-    num = numerical_gradient(lambda _: M.softmax_cross_entropy(logits, y)[0], logits)
+    loss, grad = T.softmax_cross_entropy(logits, y)
+    num = numerical_gradient(lambda _: T.softmax_cross_entropy(logits, y)[0], logits)
     assert relative_error(grad, num) < 1e-7
     # uniform logits: loss is log(classes)
-    assert np.isclose(M.softmax_cross_entropy(np.zeros((3, 4)), [0, 1, 2])[0],
+    assert np.isclose(T.softmax_cross_entropy(np.zeros((3, 4)), [0, 1, 2])[0],
                       np.log(4))
 
 
 def test_softmax_does_not_overflow():
-    p = M.softmax(np.array([[1000.0, 0.0, -1000.0]]))
+    p = T.softmax(np.array([[1000.0, 0.0, -1000.0]]))
     assert np.all(np.isfinite(p)) and np.isclose(p.sum(), 1.0)
 
 
 @pytest.mark.parametrize("kind", ["gru", "rnn"])
 def test_model_gradients_match_finite_differences(kind):
     """The whole model: cell, readout of the last state, cross-entropy."""
-    net = M.make_model(kind, 5, 3, 4, seed=1, update_bias=1.0)
+    net = T.make_model(kind, 5, 3, 4, seed=1, update_bias=1.0)
     x, y = M.memory_task(3, 4, seed=2)
     _, _, grads = net.loss_and_grads(x, y)
     params = net.parameters()
@@ -199,7 +203,7 @@ def test_model_gradients_match_finite_differences(kind):
 
 def test_make_model_rejects_unknown_kind():
     with pytest.raises(ValueError, match="model must be one of"):
-        M.make_model("transformer", 5, 3, 4)
+        T.make_model("transformer", 5, 3, 4)
 
 
 # ------------------------------------------------------------------ Adam
@@ -207,21 +211,21 @@ def test_make_model_rejects_unknown_kind():
 
 def test_adam_first_step_and_clipping():
     p = {"w": np.array([1.0, -2.0])}
-    opt = M.Adam(lr=0.1, clip_norm=None)
+    opt = Adam(lr=0.1, clip_norm=None)
     norm = opt.step(p, {"w": np.array([3.0, -4.0])})
     assert norm == 5.0
     # bias-corrected first step is lr * sign(g)
     np.testing.assert_allclose(p["w"], [0.9, -1.9], atol=1e-7)
     # clipping rescales the gradient but Adam's first step is still lr * sign(g)
     q = {"w": np.array([0.0])}
-    clipped = M.Adam(lr=0.1, clip_norm=1.0)
+    clipped = Adam(lr=0.1, clip_norm=1.0)
     assert clipped.step(q, {"w": np.array([10.0])}) == 10.0
     np.testing.assert_allclose(clipped.m["w"], [0.1])  # (1 - beta1) * 1.0
 
 
 def test_adam_minimises_a_quadratic():
     p = {"w": np.array([3.0, -1.0, 0.5])}
-    opt = M.Adam(lr=0.05)
+    opt = Adam(lr=0.05)
     for _ in range(500):
         opt.step(p, {"w": 2 * p["w"]})
     assert np.abs(p["w"]).max() < 1e-2
@@ -249,7 +253,7 @@ def test_gru_learns_a_short_memory():
 
 
 def test_smoothed_is_a_trailing_mean():
-    h = M.History(model=None, config={}, accuracy=[0.0, 1.0, 1.0, 0.0])
+    h = T.History(model=None, config={}, accuracy=[0.0, 1.0, 1.0, 0.0])
     np.testing.assert_allclose(h.smoothed("accuracy", window=2), [0, 0.5, 1, 0.5])
 
 
@@ -258,7 +262,7 @@ def test_smoothed_is_a_trailing_mean():
 
 @pytest.mark.parametrize("kind", ["gru", "rnn"])
 def test_state_gradient_norms_match_finite_differences(kind):
-    net = M.make_model(kind, 5, 3, 4, seed=2)
+    net = T.make_model(kind, 5, 3, 4, seed=2)
     x, y = M.memory_task(2, 5, seed=6)
     absolute = M.state_gradient_norms(net, x, y, relative=False)
     relative = M.state_gradient_norms(net, x, y)
@@ -270,13 +274,13 @@ def test_state_gradient_norms_match_finite_differences(kind):
         for b in range(2):
             start = h[b: b + 1, t].copy()
 
-            run = gru_forward if kind == "gru" else M.rnn_forward
+            run = gru_forward if kind == "gru" else R.rnn_forward
 
             def loss():
                 last = start
                 if t < 4:  # run the remaining steps from h_t = start
                     last = run(x[b: b + 1, t + 1:], net.cell, h0=start)[0][:, -1]
-                return M.softmax_cross_entropy(net.readout(last), y[b: b + 1])[0]
+                return T.softmax_cross_entropy(net.readout(last), y[b: b + 1])[0]
 
             norms.append(np.linalg.norm(numerical_gradient(lambda _: loss(), start)))
         np.testing.assert_allclose(absolute[t], np.mean(norms), rtol=1e-6)
@@ -284,11 +288,11 @@ def test_state_gradient_norms_match_finite_differences(kind):
 
 def test_gru_backward_is_the_one_used():
     """The GRU gradients of the trainer are gru_edu.cell's, not a re-derivation."""
-    net = M.make_model("gru", 5, 3, 4, seed=0)
+    net = T.make_model("gru", 5, 3, 4, seed=0)
     x, y = M.memory_task(2, 3, seed=0)
     _, _, grads = net.loss_and_grads(x, y)
     h, cache = gru_forward(x, net.cell)
-    _, dlogits = M.softmax_cross_entropy(net.readout(h[:, -1]), y)
+    _, dlogits = T.softmax_cross_entropy(net.readout(h[:, -1]), y)
     dh = np.zeros_like(h)
     dh[:, -1] = dlogits @ net.readout.kernel.T
     ref = gru_backward(dh, cache)

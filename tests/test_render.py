@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from gru_edu.render import WIDGET_STATE, WIDGET_VIEW, render_collection, static_widgets
+from gru_edu.tools.render import WIDGET_STATE, WIDGET_VIEW, render_collection, static_widgets
 
 IMG = re.compile(r'<img[^>]*?src="data:image/png;base64,([A-Za-z0-9+/=\s]+)"')
 WIDGET_IMG = re.compile(r'<img[^>]*class="widget-static"[^>]*src="data:image/png;base64,'
@@ -97,7 +97,7 @@ def test_index_links_every_rendered_page(site):
 
 
 def test_images_get_the_alt_text_the_kernel_recorded():
-    from gru_edu.render import images_with_alt
+    from gru_edu.tools.render import images_with_alt
 
     png = base64.b64encode(_png()).decode()
     nb = nbformat.v4.new_notebook()
@@ -115,7 +115,7 @@ def test_images_get_the_alt_text_the_kernel_recorded():
 
 
 def test_accessible_page_drops_cdn_scripts_and_styles_code():
-    from gru_edu.render import CODE_STYLE, accessible_page
+    from gru_edu.tools.render import CODE_STYLE, accessible_page
 
     page = ('<html><head><script src="https://cdnjs.cloudflare.com/x/require.min.js">'
             '</script><script type="module">import("https://cdnjs.cloudflare.com/m.mjs")'

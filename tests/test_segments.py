@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from gru_edu import segments
-from gru_edu.memory import make_model
-from gru_edu.gradcheck import numerical_gradient, relative_error
+from gru_edu.tasks import segments
+from gru_edu.tasks.memory import make_model
+from gru_edu.cell.gradcheck import numerical_gradient, relative_error
 
 
 def test_task_labels_are_the_class_of_the_current_segment_sum():

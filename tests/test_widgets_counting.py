@@ -1,7 +1,7 @@
 """Headless tests of notebook 05's counting explorer (gru_edu.explorers).
 
 Sliders are moved as a learner moves them; the plotted lines must equal what
-gru_edu.lstm and gru_edu.cell compute for the units the sliders describe,
+gru_edu.cell.lstm and gru_edu.cell compute for the units the sliders describe,
 rebuilt here from the equations, not from the explorer's own helpers.
 """
 

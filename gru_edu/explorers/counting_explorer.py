@@ -8,7 +8,7 @@ the rest (the LSTM through its forget gate, the GRU through its update gate,
 both from the bias ``keep``). The LSTM's sum grows with ``n`` and comes back
 to 0 at the end of the string: a counter. The GRU's state is a mix of the
 old state and ``tanh(±w)``, so it can never leave [-1, 1]: it saturates, and
-"20 a's" looks like "40 a's". The runs are :func:`gru_edu.lstm.lstm_forward`
+"20 a's" looks like "40 a's". The runs are :func:`gru_edu.cell.lstm.lstm_forward`
 and :func:`gru_edu.cell.gru_forward`.
 """
 
@@ -21,7 +21,7 @@ import ipywidgets as W
 import numpy as np
 
 from gru_edu.cell import GRUParams, gru_forward
-from gru_edu.lstm import LSTMParams, lstm_forward
+from gru_edu.cell.lstm import LSTMParams, lstm_forward
 
 from .base import GATE_COLOURS, Explorer, _slider, new_figure
 

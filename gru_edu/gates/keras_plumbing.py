@@ -21,7 +21,7 @@ config.quiet_tensorflow()  # before keras: no start-up log lines
 
 import keras  # noqa: E402
 
-from ..cell import GRUParams  # noqa: E402
+from ..cell.numpy_gru import GRUParams  # noqa: E402
 from .errors import NoGRULayerError, UnsupportedModelError
 
 

@@ -16,7 +16,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from ..cell import GRUCache, GRUParams, gru_replay
+from ..cell.numpy_gru import GRUCache, GRUParams, gru_replay
 from .errors import EmptyReviewError, GatesError, ReplayError
 from .keras_plumbing import _Entry, _keras_model, _Plan, _plan
 

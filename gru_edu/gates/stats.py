@@ -220,7 +220,7 @@ def gate_statistics(
     batch_size = max(1, int(batch_size))
     starts = range(0, len(data), batch_size)
     if progress:
-        from .config import progress_bar
+        from ..config import progress_bar
 
         starts = progress_bar(starts, desc="gate statistics", unit="batch")
     accs: list[_Accumulator] | None = None

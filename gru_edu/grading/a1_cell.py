@@ -1,7 +1,7 @@
 """Assignment 1's checks: a GRU step, forward, backward and gradient tools.
 
 Each ``check_*`` compares the learner's function with :mod:`gru_edu.cell`
-(or :mod:`gru_edu.gradcheck`) and, when they differ, names the mistake with
+(or :mod:`gru_edu.cell.gradcheck`) and, when they differ, names the mistake with
 the probes and hypotheses of :mod:`.a1_probes`.
 """
 
@@ -13,8 +13,9 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from .. import cell, gradcheck
-from ..gradcheck import relative_error
+from .. import cell
+from ..cell import gradcheck, numpy_gru
+from ..cell.gradcheck import relative_error
 from . import guard
 from .a1_probes import (GRAD_KEYS, _ablation_table, _add_hypotheses, _as_array,
                         _block_table, _check_output, _close, _explain,
@@ -580,7 +581,7 @@ def _closure_case(fb: Feedback, numerical_gradient: Callable, x: np.ndarray,
 @forbids(lambda: _a1_forbidden())
 def check_relative_error(relative_error_fn: Any,
                          seconds: float | None = DEFAULT_SECONDS) -> Feedback:
-    """Check ``relative_error(a, b)`` against :func:`gru_edu.gradcheck.relative_error`.
+    """Check ``relative_error(a, b)`` against :func:`gru_edu.cell.gradcheck.relative_error`.
 
     That is ``max |a - b| / max(1e-8, max(|a| + |b|))``: the largest difference
     over the largest magnitude (CS231n divides entry by entry instead).
@@ -643,7 +644,7 @@ def _a1_forbidden() -> guard.Forbidden:
     return guard.Forbidden(
         "the reference implementation this assignment grades against (gru_edu.cell,"
         " the checks' own solvers, or another library's GRU)",
-        (cell, gradcheck, _reference, _step_reference, _reference_grads,
+        (numpy_gru, gradcheck, _reference, _step_reference, _reference_grads,
          _truncated_grads),
         files=("keras/src/layers/rnn/gru.py", "torch/nn/modules/rnn.py"),
     )

@@ -16,8 +16,8 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .. import cell
-from ..cell import GRUParams
-from ..gradcheck import numerical_gradient, relative_error
+from ..cell.numpy_gru import GRUParams
+from ..cell.gradcheck import numerical_gradient, relative_error
 from .feedback import GATE_NAMES, KERAS_BLOCKS, Feedback, _indent
 from .limits import TimeLimitExceeded, _Call, _safe_call
 

@@ -87,7 +87,7 @@ MISTAKES: dict[str, tuple[str, str]] = {
         " and cut the result into column blocks. PyTorch stores the transpose"
         " (3*units, input_dim) and multiplies by W.T; Keras does not."
         " Notebook 02, section 11 converts between the two layouts"
-        " (gru_edu.conventions.to_torch / from_torch).",
+        " (gru_edu.cell.conventions.to_torch / from_torch).",
     ),
     "swapped_kernels": (
         "kernel and recurrent_kernel swapped",

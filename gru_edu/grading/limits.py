@@ -143,8 +143,8 @@ def _learner_line(err: BaseException, chain: bool = False) -> str:
         if not f.filename.startswith(_GRADER)
         and "site-packages" not in f.filename
         and "/numpy/" not in f.filename
-        and not f.filename.endswith(("threading.py", "gru_edu/cell.py",
-                                        "gru_edu/gradcheck.py"))
+        and not f.filename.endswith(("threading.py", "gru_edu/cell/numpy_gru.py",
+                                        "gru_edu/cell/gradcheck.py"))
     ]
     if not mine:
         return ""

@@ -123,7 +123,7 @@ def train_classifier(
     ``checkpoint_dir``: also save the model before training and after each
     epoch there (:class:`gru_edu.imdb.checkpoints.EpochCheckpoints`).
 
-    ``strategy`` (:func:`gru_edu.distribute.training_plan`): ``"auto"`` trains
+    ``strategy`` (:func:`gru_edu.imdb.distribute.training_plan`): ``"auto"`` trains
     under ``tf.distribute.MirroredStrategy`` when several GPUs (or CPU logical
     devices) are visible and under the multi-worker strategy when
     ``TF_CONFIG`` names several workers; ``settings.batch_size`` is then per
@@ -137,7 +137,7 @@ def train_classifier(
     """
     import keras
 
-    from ..distribute import training_plan
+    from .distribute import training_plan
     from .bundle import TrainedModel
     from .features import word_polarity
     from .fitting import evaluate, fit

@@ -274,7 +274,7 @@ def _counting_expected(explorer: Any) -> dict[str, Any]:
     from gru_edu.cell import gru_forward
     from gru_edu.explorers.counting_explorer import (counting_gru, counting_lstm,
                                                      counting_string)
-    from gru_edu.lstm import lstm_forward
+    from gru_edu.cell.lstm import lstm_forward
 
     v = explorer.values()
     n = int(v["n"])

@@ -1,7 +1,7 @@
 """The rendered copy is accessible: axe-core's WCAG 2.1 AA rules in Chromium.
 
 A small notebook — math, a figure, code, printed and error-stream output —
-goes through ``gru_edu.render`` as the learner's path does, and axe-core
+goes through ``gru_edu.tools.render`` as the learner's path does, and axe-core
 (``npm install axe-core@4``, done by ``.ci/run``) audits the page. The
 counts for notebooks 04 and 05 are in ``benchmarks/logs/a11y_render.json``
 (``benchmarks/a11y_report.py``).
@@ -16,7 +16,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from gru_edu.render import find_mathjax, render_notebook
+from gru_edu.tools.render import find_mathjax, render_notebook
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -3,7 +3,7 @@ state_dict as ``state_dict.npz`` (plain NumPy arrays) next to this file.
 
 The model is ``torch.nn.GRU(2, 1)`` with a ``torch.nn.Linear(1, 3)`` readout
 at every step, trained on notebook 02's segment-sum task
-(:func:`gru_edu.segments.segment_sum_task`) with Adam (learning rate 1e-2,
+(:func:`gru_edu.tasks.segments.segment_sum_task`) with Adam (learning rate 1e-2,
 gradient norm clipped at 1, 1,500 steps of 32 fresh sequences of 40 steps,
 seed 0), in float32 as PyTorch trains by default. It needs PyTorch, which the
 collection does not install; in a separate environment, from the repository
@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from gru_edu.segments import segment_sum_task
+from gru_edu.tasks.segments import segment_sum_task
 
 HERE = Path(__file__).resolve().parent
 RECIPE = dict(units=1, steps=1500, batch=32, T=40, lr=1e-2, clip_norm=1.0, seed=0)

@@ -1,8 +1,8 @@
 """A NumPy LSTM in the Keras layout: forward, backpropagation through time.
 
 Notebook 05 sets an LSTM next to the GRU of :mod:`gru_edu.cell` and the
-vanilla RNN of :mod:`gru_edu.memory` on notebook 02's long-memory task, and
-reads an LSTM's cell state on the counting task (:mod:`gru_edu.counting`).
+vanilla RNN of :mod:`gru_edu.tasks.memory` on notebook 02's long-memory task, and
+reads an LSTM's cell state on the counting task (:mod:`gru_edu.tasks.counting`).
 The equations, with Keras's gate order ``[i | f | c | o]`` in every weight::
 
     i_t = σ(x_t W_i + h_{t-1} U_i + b_i)         input gate
@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .cell import sigmoid
+from .numpy_gru import sigmoid
 
 __all__ = ["LSTMParams", "LSTMCache", "LSTMGrads", "lstm_forward", "lstm_backward"]
 

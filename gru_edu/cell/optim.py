@@ -1,8 +1,5 @@
-"""Adam for the NumPy models (notebook 02's memory task and notebook 05).
-
-:mod:`gru_edu.memory` trains its GRU, vanilla RNN and LSTM with this
-optimiser; it is importable from there too (``gru_edu.memory.Adam``).
-"""
+"""Adam for the NumPy models (notebook 02's memory task and notebook 05), with
+gradient-norm clipping; :mod:`gru_edu.tasks` trains its GRU, RNN and LSTM with it."""
 
 from __future__ import annotations
 

@@ -330,10 +330,6 @@ def gru_replay(x: np.ndarray, h_prev: np.ndarray, params: GRUParams) -> GRUCache
                     h, z, r, h_tilde, hu, mask, p)
 
 
-#: Deprecated alias of :func:`gru_replay`, kept for code written against it.
-gru_steps = gru_replay
-
-
 def _check_inputs(
     x: np.ndarray, params: GRUParams, h0: np.ndarray | None, mask: np.ndarray | None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -90,7 +90,7 @@ def prefetch_imdb(progress: bool = False) -> dict[str, object]:
     load takes well under two seconds and never touches the network. Returns
     the archive's path and the cache files with their sizes.
     """
-    from . import imdb
+    from gru_edu import imdb
 
     archive = imdb.find_archive(download=True)
     imdb.load_imdb(archive=archive, progress=progress)
@@ -117,7 +117,7 @@ def _run(args: argparse.Namespace) -> int:
 def _prefetch(args: argparse.Namespace) -> int:
     import sys
 
-    from .imdb import ArchiveError
+    from gru_edu.imdb import ArchiveError
 
     try:
         found = prefetch_imdb(progress=not args.quiet)

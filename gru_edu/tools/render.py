@@ -17,7 +17,7 @@ explorer as it was when the notebook finished, the sliders where the cells
 left them.
 
 Accessibility (WCAG 2.1 AA): every figure carries alt text that names its
-title, axes and legend (:func:`gru_edu.plots.describe_figure`, attached in
+title, axes and legend (:func:`gru_edu.explorers.base.describe_figure`, attached in
 the kernel as each figure is shown); math is typeset by a MathJax copied
 next to the pages (no CDN: :func:`find_mathjax`), code is coloured with an
 accessible Pygments style (:data:`CODE_STYLE`) and the prompts' grey is
@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import config
+from gru_edu import config
 
 __all__ = ["render_collection", "render_notebook", "static_widgets", "LEARNERS_PATH",
            "CODE_STYLE", "find_mathjax", "accessible_page", "images_with_alt"]
@@ -64,7 +64,7 @@ CODE_STYLE = "a11y-high-contrast-light"
 _ALT_TEXT_SETUP = """\
 import matplotlib.pyplot as _plt
 from matplotlib.figure import Figure as _Figure
-from gru_edu.plots import describe_figure as _describe
+from gru_edu.explorers.base import describe_figure as _describe
 _plt.close(_plt.figure())  # let the inline backend install its formatters
 _png = get_ipython().display_formatter.formatters["image/png"]
 _draw = _png.lookup_by_type(_Figure)

@@ -15,7 +15,7 @@ writes the candidate ``tanh(x W_h + b_h + r (h U_h + b'_h))``, and unless
 that adds the numbers up inside a segment. The reset gate removes it.
 
 The model is a GRU of :mod:`gru_edu.cell` with a softmax readout at every
-step; training reuses :mod:`gru_edu.memory` (model, Adam, history).
+step; training reuses :mod:`gru_edu.tasks.memory` (model, Adam, history).
 :func:`train_segment_task` with ``fix_reset=True`` trains the ablation: the
 reset gate's weights are zeroed and frozen, its bias set to
 :data:`RESET_FIXED_BIAS`, so ``r = σ(30) ≈ 1`` at every step.
@@ -23,14 +23,15 @@ reset gate's weights are zeroed and frozen, its bias set to
 
 from __future__ import annotations
 
-import time as _time
+import time
 from typing import Any
 
 import numpy as np
 
-from gru_edu.cell import GRUParams, gru_backward, gru_forward
-from gru_edu.memory import Adam, History, MemoryModel, make_model
-from gru_edu.memory import softmax_cross_entropy
+from gru_edu.cell.numpy_gru import GRUParams, gru_backward, gru_forward
+from gru_edu.cell.optim import Adam
+
+from .trainer import History, MemoryModel, make_model, softmax_cross_entropy
 
 __all__ = [
     "EDGES",
@@ -154,7 +155,7 @@ def train_segment_task(
     rng = np.random.default_rng([seed, 2])
     hist = History(net, config)
     params = net.parameters()
-    start = _time.perf_counter()
+    start = time.perf_counter()
     for _ in range(steps):
         x, y = segment_sum_task(batch, T, p_boundary, seed=rng)
         loss, acc, grads = loss_and_grads_every_step(net, x, y)
@@ -165,7 +166,7 @@ def train_segment_task(
         hist.loss.append(loss)
         hist.accuracy.append(acc)
         hist.grad_norm.append(opt.step(params, grads))
-    hist.seconds = _time.perf_counter() - start
+    hist.seconds = time.perf_counter() - start
     return hist
 
 

@@ -21,7 +21,7 @@ small Keras model (one recurrent layer, a ``Dense(1)`` per step) on
 every string is recognised (:func:`generalises_to`).
 
 **The inside view** (:func:`inside_states`): the LSTM's cell states replayed
-in NumPy with :mod:`gru_edu.lstm`, the GRU's states and update gates with
+in NumPy with :mod:`gru_edu.cell.lstm`, the GRU's states and update gates with
 :mod:`gru_edu.cell`, both from the trained Keras weights.
 """
 
@@ -75,7 +75,7 @@ def build_counter(kind: str, units: int = 8, learning_rate: float = 0.01) -> Any
     """``Input(None, 2) → cell(units, return_sequences) → Dense(1, sigmoid)``."""
     import keras
 
-    from .imdb.models import RECURRENT_LAYERS
+    from gru_edu.imdb.models import RECURRENT_LAYERS
 
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
@@ -149,7 +149,7 @@ def train_counter(
     """
     import keras
 
-    from .config import progress_bar
+    from gru_edu.config import progress_bar
 
     keras.utils.set_random_seed(seed)
     model = build_counter(kind, units, learning_rate)
@@ -184,8 +184,8 @@ def inside_states(model: Any, n: int) -> dict[str, np.ndarray]:
     "z": update gates}``; SimpleRNN: ``{"h": states}``; each ``(2n, units)``,
     plus ``"p"``: the model's probability "complete" per step.
     """
-    from .cell import GRUParams, gru_forward
-    from .lstm import LSTMParams, lstm_forward
+    from gru_edu.cell.numpy_gru import GRUParams, gru_forward
+    from gru_edu.cell.lstm import LSTMParams, lstm_forward
 
     x, _, _ = anbn_batch([n])
     layer = model.layers[0]

@@ -52,7 +52,7 @@ from typing import Any, cast
 
 import numpy as np
 
-from .cell import GRUParams, gru_step, sigmoid
+from .numpy_gru import GRUParams, gru_step, sigmoid
 
 __all__ = [
     "TORCH_NAMES",
