@@ -29,6 +29,8 @@ __all__ = [
     "progress_bar",
     "atomic_write",
     "FAST_ENV",
+    "tf_cluster",
+    "mathjax_file",
 ]
 
 FAST_ENV = "GRU_EDU_FAST"
@@ -56,6 +58,25 @@ def artifacts_dir() -> Path:
     path = Path(os.environ.get(ARTIFACTS_ENV) or repo_root() / "artifacts")
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def tf_cluster() -> dict[str, Any]:
+    """The ``cluster`` of TensorFlow's ``TF_CONFIG`` (multi-worker training), or ``{}``.
+
+    Raises ``ValueError`` with a readable message when ``TF_CONFIG`` is not JSON.
+    """
+    import json
+
+    try:
+        return json.loads(os.environ.get("TF_CONFIG", "{}")).get("cluster", {})
+    except json.JSONDecodeError as err:
+        raise ValueError(f"TF_CONFIG is not valid JSON: {err}") from None
+
+
+def mathjax_file() -> Path | None:
+    """The offline MathJax file named by ``GRU_EDU_MATHJAX``, if that is set."""
+    named = os.environ.get("GRU_EDU_MATHJAX")
+    return Path(named) if named else None
 
 
 def atomic_write(path: Path, write: Callable[[Any], Any]) -> None:

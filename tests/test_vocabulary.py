@@ -1,4 +1,4 @@
-"""One vocabulary for the gates (STYLE.md, "Words"), everywhere.
+"""One vocabulary for the gates, everywhere.
 
 The update gate **keeps** the old state (z near 1) or **writes** the
 candidate (z near 0); the reset gate lets the candidate **read** the old

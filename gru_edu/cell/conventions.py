@@ -144,61 +144,74 @@ def torch_arrays(
         with np.load(src) as npz:
             return torch_arrays(dict(npz), layer, prefix=prefix)
     if isinstance(src, Mapping):
-        groups = _gru_keys(list(src.keys()), prefix)
-        if len(groups) > 1:
-            prefixes = ", ".join(repr(p) for p in sorted(groups))
-            raise ValueError(
-                f"this state_dict holds several GRUs (key prefixes {prefixes});"
-                " choose one with prefix=..."
-            )
-        (pre, matches), = groups.items()
-        reverse = sorted(m.string for m in matches if m["reverse"])
-        if reverse:
-            raise ValueError(
-                f"a bidirectional torch.nn.GRU ({reverse[0]}, ...): GRUParams "
-                "holds one direction. Convert each direction on its own from "
-                "its four arrays, e.g. from_torch([sd['weight_ih_l0_reverse'], "
-                "sd['weight_hh_l0_reverse'], sd['bias_ih_l0_reverse'], "
-                "sd['bias_hh_l0_reverse']]) for the backward one."
-            )
-        layers = sorted({int(m["layer"]) for m in matches})
-        if layer not in layers:
-            raise ValueError(
-                f"layer={layer}: this state_dict holds the GRU layer(s) "
-                f"{', '.join(map(str, layers))} (num_layers={len(layers)})"
-            )
-        names = [pre + n.format(layer=layer) for n in TORCH_NAMES]
-        missing = [n for n in names if n not in src]
-        if missing:
-            hint = (" A GRU built with bias=False has no biases: pass four "
-                    "arrays with zero biases instead."
-                    if all("bias" in n for n in missing) else "")
-            raise ValueError(f"missing key(s) {', '.join(missing)}.{hint}")
-        arrays = [_as_array(src[n], n) for n in names]
+        names, arrays = _layer_from_state_dict(src, layer, prefix)
     else:
-        if layer != 0:
-            raise ValueError(
-                f"layer={layer} selects a layer's keys in a state_dict; four "
-                "arrays are one layer already (pass layer=0)"
-            )
-        try:
-            given: list[Any] = list(cast(Sequence[Any], src))
-        except TypeError:
-            raise ValueError(
-                "expected a state_dict (a mapping of names to arrays), a path "
-                "to an .npz file, or the four arrays weight_ih, weight_hh, "
-                f"bias_ih, bias_hh; got {type(src).__name__}"
-            ) from None
-        if len(given) != 4:
-            raise ValueError(
-                f"expected the four arrays weight_ih, weight_hh, bias_ih, "
-                f"bias_hh of one layer, got {len(given)}"
-            )
-        names = [n.format(layer=0) for n in TORCH_NAMES]
-        arrays = [_as_array(a, n) for a, n in zip(given, names)]
+        names, arrays = _layer_from_four_arrays(src, layer)
     _check_torch_shapes(names, arrays)
     w_ih, w_hh, b_ih, b_hh = arrays
     return w_ih, w_hh, b_ih, b_hh
+
+
+def _layer_from_state_dict(src: Mapping[str, Any], layer: int, prefix: str | None
+                           ) -> tuple[list[str], list[np.ndarray]]:
+    """The four keys and arrays of one GRU layer of a ``state_dict``, or a ValueError."""
+    groups = _gru_keys(list(src.keys()), prefix)
+    if len(groups) > 1:
+        prefixes = ", ".join(repr(p) for p in sorted(groups))
+        raise ValueError(
+            f"this state_dict holds several GRUs (key prefixes {prefixes});"
+            " choose one with prefix=..."
+        )
+    (pre, matches), = groups.items()
+    reverse = sorted(m.string for m in matches if m["reverse"])
+    if reverse:
+        raise ValueError(
+            f"a bidirectional torch.nn.GRU ({reverse[0]}, ...): GRUParams "
+            "holds one direction. Convert each direction on its own from "
+            "its four arrays, e.g. from_torch([sd['weight_ih_l0_reverse'], "
+            "sd['weight_hh_l0_reverse'], sd['bias_ih_l0_reverse'], "
+            "sd['bias_hh_l0_reverse']]) for the backward one."
+        )
+    layers = sorted({int(m["layer"]) for m in matches})
+    if layer not in layers:
+        raise ValueError(
+            f"layer={layer}: this state_dict holds the GRU layer(s) "
+            f"{', '.join(map(str, layers))} (num_layers={len(layers)})"
+        )
+    names = [pre + n.format(layer=layer) for n in TORCH_NAMES]
+    missing = [n for n in names if n not in src]
+    if missing:
+        hint = (" A GRU built with bias=False has no biases: pass four "
+                "arrays with zero biases instead."
+                if all("bias" in n for n in missing) else "")
+        raise ValueError(f"missing key(s) {', '.join(missing)}.{hint}")
+    arrays = [_as_array(src[n], n) for n in names]
+    return names, arrays
+
+
+def _layer_from_four_arrays(src: Any, layer: int) -> tuple[list[str], list[np.ndarray]]:
+    """Four arrays given as a sequence, named as PyTorch names layer 0's."""
+    if layer != 0:
+        raise ValueError(
+            f"layer={layer} selects a layer's keys in a state_dict; four "
+            "arrays are one layer already (pass layer=0)"
+        )
+    try:
+        given: list[Any] = list(cast(Sequence[Any], src))
+    except TypeError:
+        raise ValueError(
+            "expected a state_dict (a mapping of names to arrays), a path "
+            "to an .npz file, or the four arrays weight_ih, weight_hh, "
+            f"bias_ih, bias_hh; got {type(src).__name__}"
+        ) from None
+    if len(given) != 4:
+        raise ValueError(
+            f"expected the four arrays weight_ih, weight_hh, bias_ih, "
+            f"bias_hh of one layer, got {len(given)}"
+        )
+    names = [n.format(layer=0) for n in TORCH_NAMES]
+    arrays = [_as_array(a, n) for a, n in zip(given, names)]
+    return names, arrays
 
 
 def _check_torch_shapes(names: Sequence[str], arrays: Sequence[np.ndarray]) -> None:

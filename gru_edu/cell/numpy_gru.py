@@ -415,15 +415,10 @@ def gru_forward(
 def gru_backward(dh_seq: np.ndarray, cache: GRUCache) -> GRUGrads:
     """Backpropagation through time for :func:`gru_forward`.
 
-    Args:
-        dh_seq: ``dL/dh_t`` for every output, ``(batch, time, units)`` (zeros
-            where the loss does not read ``h_t``; for a loss on the last state
-            only, set ``dh_seq[:, -1]``).
-        cache: what :func:`gru_forward` returned.
-
-    Returns:
-        :class:`GRUGrads` with ``kernel``, ``recurrent_kernel``, ``bias``,
-        ``x`` and ``h0``, each the shape of what it differentiates.
+    ``dh_seq`` is ``dL/dh_t`` for every output, ``(batch, time, units)`` (zeros
+    where the loss does not read ``h_t``; a loss on the last state only sets
+    ``dh_seq[:, -1]``); ``cache`` is what :func:`gru_forward` returned. Returns
+    :class:`GRUGrads`: ``kernel``, ``recurrent_kernel``, ``bias``, ``x``, ``h0``.
     """
     p = cache.params
     n = p.units

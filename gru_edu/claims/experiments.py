@@ -172,27 +172,11 @@ def train_point(
     """
     import keras
 
-    from gru_edu.imdb.features import word_polarity
     from gru_edu.imdb.fitting import evaluate, fit
-    from gru_edu.imdb.models import build_classifier
 
     s = replace(settings or TrainSettings(), kind=kind, units=units, epochs=epochs, seed=seed)
     keras.utils.set_random_seed(seed)
-    steps = -(-len(parts.x_train) // s.batch_size) * s.epochs
-    model = build_classifier(
-        kind,
-        num_words=s.num_words,
-        maxlen=None if s.buckets else s.maxlen,
-        embed_dim=s.embed_dim,
-        units=units,
-        dropout=s.dropout,
-        learning_rate=s.learning_rate,
-        decay_steps=steps if s.cosine else None,
-        polarity=(
-            word_polarity(parts.x_train, parts.y_train, s.num_words) if s.polarity else None
-        ),
-        jit_compile=jit_compile,
-    )
+    model = _curve_model(parts, s, jit_compile)
     best = best_epoch_callback()
     start = time.perf_counter()
     hist = fit(
@@ -219,6 +203,28 @@ def train_point(
         "parameters": int(model.count_params()),
         "recurrent_parameters": int(model.get_layer(kind).count_params()),
     }
+
+
+def _curve_model(parts: Any, s: TrainSettings, jit_compile: bool) -> Any:
+    """The compiled classifier of recipe ``s`` for a run on ``parts``."""
+    from gru_edu.imdb.features import word_polarity
+    from gru_edu.imdb.models import build_classifier
+
+    steps = -(-len(parts.x_train) // s.batch_size) * s.epochs
+    return build_classifier(
+        s.kind,
+        num_words=s.num_words,
+        maxlen=None if s.buckets else s.maxlen,
+        embed_dim=s.embed_dim,
+        units=s.units,
+        dropout=s.dropout,
+        learning_rate=s.learning_rate,
+        decay_steps=steps if s.cosine else None,
+        polarity=(
+            word_polarity(parts.x_train, parts.y_train, s.num_words) if s.polarity else None
+        ),
+        jit_compile=jit_compile,
+    )
 
 
 def step_seconds(

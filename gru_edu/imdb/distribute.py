@@ -25,10 +25,10 @@ in the bundle's ``meta.json`` (``replicas``, ``strategy``,
 from __future__ import annotations
 
 import contextlib
-import json
-import os
 from dataclasses import dataclass, field
 from typing import Any
+
+from gru_edu import config
 
 __all__ = ["TrainingPlan", "training_plan", "split_cpu", "STRATEGY_CHOICES"]
 
@@ -107,10 +107,7 @@ def split_cpu(n: int) -> None:
 
 
 def _workers() -> int:
-    try:
-        cluster = json.loads(os.environ.get("TF_CONFIG", "{}")).get("cluster", {})
-    except json.JSONDecodeError as err:
-        raise ValueError(f"TF_CONFIG is not valid JSON: {err}") from None
+    cluster = config.tf_cluster()
     return len(cluster.get("worker", [])) + len(cluster.get("chief", []))
 
 

@@ -261,8 +261,8 @@ def find_mathjax() -> Path | None:
     ``GRU_EDU_MATHJAX`` names the file; else the npm package in the
     repository's ``node_modules`` (``npm install mathjax@3``).
     """
-    named = os.environ.get("GRU_EDU_MATHJAX")
-    candidates = [Path(named)] if named else []
+    named = config.mathjax_file()
+    candidates = [named] if named else []
     candidates.append(config.repo_root() / "node_modules" / "mathjax" / "es5" / "tex-svg.js")
     return next((p for p in candidates if p.is_file()), None)
 
