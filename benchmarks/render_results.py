@@ -26,11 +26,9 @@ LOGS = HERE / "logs"
 RESULTS = HERE / "RESULTS.md"
 LEARNERS_PATH = HERE.parent / "notebooks" / "README.md"
 TIMES_START, TIMES_END = "<!-- run-times:start -->", "<!-- run-times:end -->"
-#: The hub sizing quoted in the teachers' deployment guide and the README.
+#: The hub sizing quoted in the deployment guide.
 DEPLOY_README = HERE.parent / "deploy" / "README.md"
-README = HERE.parent / "README.md"
 SIZING_START, SIZING_END = "<!-- hub-sizing:start -->", "<!-- hub-sizing:end -->"
-SUMMARY_START, SUMMARY_END = "<!-- hub-summary:start -->", "<!-- hub-summary:end -->"
 
 #: The goal of the IMDB recipe (mean test accuracy, minutes of training on 2 CPU cores).
 GOAL_ACCURACY, GOAL_MINUTES, STRETCH_ACCURACY = 0.890, 5.0, 0.900
@@ -406,16 +404,6 @@ def sizing_block(log: dict[str, Any]) -> list[str]:
                                       + "):", ""] + resources_table(log)
 
 
-def summary_line(log: dict[str, Any]) -> list[str]:
-    """What the README quotes: the sizes in one sentence."""
-    s = log["singleuser"]
-    return [f"Measured per student (`benchmarks/kernel_resources.py`): the heaviest "
-            f"notebook, `{Path(s['heaviest']).stem}` in the full setting, peaks at "
-            f"{s['heaviest_peak_mib']:,} MiB; a hub gives each student a "
-            f"{s['mem_guarantee_gib']:g} G memory guarantee, a {s['mem_limit_gib']:g} G "
-            f"limit, {s['cpu_guarantee']:g} CPU guaranteed and {s['cpu_limit']:g} at most."]
-
-
 def resources_section(log: dict[str, Any]) -> list[str]:
     """Memory and CPU per notebook, and the hub sizes they call for."""
     out = ["## Memory and CPU per notebook (`kernel_resources.py`)", ""]
@@ -466,15 +454,14 @@ def _replace_block(current: str, start: str, end: str, lines: list[str]) -> str:
 
 
 def hub_docs(current: str) -> str:
-    """``deploy/README.md`` or ``README.md`` with its quoted sizes rendered from the log."""
+    """``deploy/README.md`` with its quoted sizes rendered from the log."""
     path = LOGS / "kernel_resources.json"
     if not path.exists():
         return current
     log = json.loads(path.read_text())
     if not log.get("singleuser"):
         return current
-    current = _replace_block(current, SIZING_START, SIZING_END, sizing_block(log))
-    return _replace_block(current, SUMMARY_START, SUMMARY_END, summary_line(log))
+    return _replace_block(current, SIZING_START, SIZING_END, sizing_block(log))
 
 
 def learners_path(current: str) -> str:
@@ -551,8 +538,7 @@ def main() -> int:
                         help="do not write; exit 1 if RESULTS.md differs from the logs")
     args = parser.parse_args()
     rendered = {RESULTS: render(), LEARNERS_PATH: learners_path(LEARNERS_PATH.read_text()),
-                **{doc: hub_docs(doc.read_text()) for doc in (DEPLOY_README, README)
-                   if doc.exists()}}
+                DEPLOY_README: hub_docs(DEPLOY_README.read_text())}
     stale = [path for path, text in rendered.items() if path.read_text() != text]
     if args.check:
         for path in stale:
