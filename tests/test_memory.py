@@ -7,13 +7,11 @@ central finite differences for every backward pass.
 import numpy as np
 import pytest
 
-from gru_edu.cell.gradcheck import numerical_gradient, relative_error
+from gru_edu.cell.gradcheck import numerical_gradient
 from gru_edu.tasks import memory as M
 from gru_edu.cell import rnn as R
-from gru_edu.cell.initializers import init_gru
 from gru_edu.tasks import trainer as T
-from gru_edu.cell.optim import Adam
-from gru_edu.cell import GRUParams, gru_backward, gru_forward
+from gru_edu.cell import gru_backward, gru_forward
 
 
 # ------------------------------------------------------------------ task
@@ -72,165 +70,6 @@ def test_task_rejects_bad_arguments(kwargs):
         M.memory_task(2, **kwargs)
 
 
-# ----------------------------------------------------------- vanilla RNN
-
-
-def test_rnn_forward_equals_keras_simple_rnn():
-    keras = pytest.importorskip("keras")
-    params = R.RNNParams.random(3, 5, seed=2, scale=0.5)
-    rng = np.random.default_rng(0)
-    x = rng.standard_normal((4, 7, 3))
-    h0 = rng.standard_normal((4, 5))
-    layer = keras.layers.SimpleRNN(5, return_sequences=True, dtype="float64")
-    layer.build((None, None, 3))
-    layer.set_weights([params.kernel, params.recurrent_kernel, params.bias])
-    ref = np.asarray(layer(x, initial_state=[h0]))
-    h, _ = R.rnn_forward(x, params, h0=h0)
-    assert np.max(np.abs(h - ref)) <= 1e-6
-
-
-def test_rnn_step_by_hand():
-    p = R.RNNParams.random(2, 3, seed=1, scale=0.7)
-    x = np.random.default_rng(3).standard_normal((1, 2, 2))
-    h, _ = R.rnn_forward(x, p)
-    h1 = np.tanh(x[:, 0] @ p.kernel + p.bias)
-    h2 = np.tanh(x[:, 1] @ p.kernel + h1 @ p.recurrent_kernel + p.bias)
-    np.testing.assert_allclose(h[:, 0], h1)
-    np.testing.assert_allclose(h[:, 1], h2)
-
-
-def test_rnn_backward_matches_finite_differences():
-    rng = np.random.default_rng(42)
-    batch, time, m, n = 2, 6, 3, 4
-    params = R.RNNParams.random(m, n, seed=9, scale=0.6)
-    x = rng.standard_normal((batch, time, m))
-    h0 = rng.standard_normal((batch, n)) * 0.5
-    weights = rng.standard_normal((batch, time, n))  # loss = sum(weights * h)
-
-    def loss():
-        h, _ = R.rnn_forward(x, params, h0=h0)
-        return float(np.sum(weights * h))
-
-    _, cache = R.rnn_forward(x, params, h0=h0)
-    grads = R.rnn_backward(weights, cache)
-    targets = {**params.as_dict(), "x": x, "h0": h0}
-    for name, arr in targets.items():
-        analytic = getattr(grads, name)
-        assert analytic.shape == arr.shape, name
-        err = relative_error(analytic, numerical_gradient(lambda _: loss(), arr))
-        assert err < 1e-7, f"{name}: relative error {err:.2e}"
-
-
-def test_rnn_backward_state_gradients():
-    """``grads.h[:, t]`` is dL/dh_t through all later steps (loss on h_T only)."""
-    rng = np.random.default_rng(5)
-    params = R.RNNParams.random(2, 3, seed=4, scale=0.8)
-    x = rng.standard_normal((2, 5, 2))
-    w = rng.standard_normal((2, 3))
-    h, cache = R.rnn_forward(x, params)
-    dh = np.zeros_like(h)
-    dh[:, -1] = w
-    grads = R.rnn_backward(dh, cache)
-    for t in range(4):
-        start = h[:, t].copy()
-
-        def loss():
-            hs, _ = R.rnn_forward(x[:, t + 1:], params, h0=start)
-            return float(np.sum(w * hs[:, -1]))
-
-        num = numerical_gradient(lambda _: loss(), start)
-        np.testing.assert_allclose(grads.h[:, t], num,
-                                   rtol=1e-6, atol=1e-9)
-    np.testing.assert_allclose(grads.h[:, -1], w)
-
-
-def test_rnn_params_shapes_and_count():
-    p = R.RNNParams.random(5, 32, seed=0)
-    assert p.count() == 5 * 32 + 32 * 32 + 32
-    np.testing.assert_allclose(p.recurrent_kernel.T @ p.recurrent_kernel,
-                               np.eye(32), atol=1e-12)  # orthogonal init
-    assert np.all(p.bias == 0)
-    with pytest.raises(ValueError, match="recurrent_kernel"):
-        R.RNNParams(np.zeros((2, 3)), np.zeros((2, 2)), np.zeros(3))
-    with pytest.raises(ValueError, match="x: expected"):
-        R.rnn_forward(np.zeros((2, 3)), p)
-
-
-# --------------------------------------------------------- init, readout
-
-
-@pytest.mark.parametrize("reset_after", [True, False])
-def test_init_gru_update_bias(reset_after):
-    p = init_gru(5, 4, reset_after=reset_after, seed=0, update_bias=3.0)
-    assert isinstance(p, GRUParams) and p.reset_after is reset_after
-    b = p.input_bias
-    assert np.all(b[:4] == 3.0) and np.all(b[4:] == 0)
-    assert np.all(p.recurrent_bias == 0)
-    _, cache = gru_forward(np.zeros((1, 1, 5)), p)
-    np.testing.assert_allclose(cache.z, 1 / (1 + np.exp(-3.0)))
-
-
-def test_softmax_cross_entropy_gradient():
-    rng = np.random.default_rng(0)
-    logits = rng.standard_normal((5, 4)) * 3
-    y = rng.integers(0, 4, size=5)
-    loss, grad = T.softmax_cross_entropy(logits, y)
-    num = numerical_gradient(lambda _: T.softmax_cross_entropy(logits, y)[0], logits)
-    assert relative_error(grad, num) < 1e-7
-    # uniform logits: loss is log(classes)
-    assert np.isclose(T.softmax_cross_entropy(np.zeros((3, 4)), [0, 1, 2])[0],
-                      np.log(4))
-
-
-def test_softmax_does_not_overflow():
-    p = T.softmax(np.array([[1000.0, 0.0, -1000.0]]))
-    assert np.all(np.isfinite(p)) and np.isclose(p.sum(), 1.0)
-
-
-@pytest.mark.parametrize("kind", ["gru", "rnn"])
-def test_model_gradients_match_finite_differences(kind):
-    """The whole model: cell, readout of the last state, cross-entropy."""
-    net = T.make_model(kind, 5, 3, 4, seed=1, update_bias=1.0)
-    x, y = M.memory_task(3, 4, seed=2)
-    _, _, grads = net.loss_and_grads(x, y)
-    params = net.parameters()
-    assert set(grads) == set(params)
-    for name, arr in params.items():
-        num = numerical_gradient(lambda _: net.loss_and_grads(x, y)[0], arr)
-        err = relative_error(grads[name], num)
-        assert err < 1e-7, f"{kind} {name}: relative error {err:.2e}"
-
-
-def test_make_model_rejects_unknown_kind():
-    with pytest.raises(ValueError, match="model must be one of"):
-        T.make_model("transformer", 5, 3, 4)
-
-
-# ------------------------------------------------------------------ Adam
-
-
-def test_adam_first_step_and_clipping():
-    p = {"w": np.array([1.0, -2.0])}
-    opt = Adam(lr=0.1, clip_norm=None)
-    norm = opt.step(p, {"w": np.array([3.0, -4.0])})
-    assert norm == 5.0
-    # bias-corrected first step is lr * sign(g)
-    np.testing.assert_allclose(p["w"], [0.9, -1.9], atol=1e-7)
-    # clipping rescales the gradient but Adam's first step is still lr * sign(g)
-    q = {"w": np.array([0.0])}
-    clipped = Adam(lr=0.1, clip_norm=1.0)
-    assert clipped.step(q, {"w": np.array([10.0])}) == 10.0
-    np.testing.assert_allclose(clipped.m["w"], [0.1])  # (1 - beta1) * 1.0
-
-
-def test_adam_minimises_a_quadratic():
-    p = {"w": np.array([3.0, -1.0, 0.5])}
-    opt = Adam(lr=0.05)
-    for _ in range(500):
-        opt.step(p, {"w": 2 * p["w"]})
-    assert np.abs(p["w"]).max() < 1e-2
-
-
 # -------------------------------------------------------------- training
 
 
@@ -250,11 +89,6 @@ def test_gru_learns_a_short_memory():
                                update_bias=1.0, seed=0, progress=False)
     assert hist.loss[-1] < hist.loss[0]
     assert M.evaluate(hist.model, T=5, batch=500) > 0.9
-
-
-def test_smoothed_is_a_trailing_mean():
-    h = T.History(model=None, config={}, accuracy=[0.0, 1.0, 1.0, 0.0])
-    np.testing.assert_allclose(h.smoothed("accuracy", window=2), [0, 0.5, 1, 0.5])
 
 
 # --------------------------------------------------- gradient through time
