@@ -40,7 +40,6 @@ import json
 import os
 import re
 import shutil
-import sys
 import tempfile
 import time
 import zipfile
