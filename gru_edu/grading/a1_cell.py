@@ -37,9 +37,7 @@ __all__ = [
     "check_relative_error",
 ]
 
-# --------------------------------------------------------------------------
-# check_gru_step
-# --------------------------------------------------------------------------
+# --- check_gru_step
 
 STEP_SIGNATURE = "gru_step(x_t, h_prev, kernel, recurrent_kernel, bias, reset_after=True)"
 FORWARD_SIGNATURE = ("gru_forward(x, kernel, recurrent_kernel, bias, reset_after=True,"
@@ -199,9 +197,7 @@ def _try_special_shapes(fb: Feedback, run: Callable[[Probe], Call], probe: Probe
     return False
 
 
-# --------------------------------------------------------------------------
-# check_gru_forward
-# --------------------------------------------------------------------------
+# --- check_gru_forward
 
 
 @forbids(lambda: _a1_forbidden())
@@ -521,9 +517,7 @@ def _forward_wrong(fb: Feedback, grads: dict, backward: Callable, forward: Calla
     return False
 
 
-# --------------------------------------------------------------------------
-# Gradient-check helpers (CS231n style)
-# --------------------------------------------------------------------------
+# --- Gradient-check helpers (CS231n style)
 
 
 @forbids(lambda: _a1_forbidden())

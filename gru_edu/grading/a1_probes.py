@@ -24,29 +24,13 @@ from .limits import Call, TimeLimitExceeded, safe_call
 
 
 __all__ = [
-    "GRAD_KEYS",
-    "HYPOTHESES",
-    "Probe",
-    "make_probe",
-    "reference_states",
-    "explain",
-    "add_hypotheses",
-    "ablation_table",
-    "check_output",
-    "shape_finding",
-    "grads_dict",
-    "grad_probe",
-    "reference_grads",
-    "truncated_grads",
-    "grads_close",
-    "block_table",
-    "student_fd",
-    "one_step_table",
+    "GRAD_KEYS", "HYPOTHESES", "Probe", "make_probe", "reference_states", "explain",
+    "add_hypotheses", "ablation_table", "check_output", "shape_finding", "grads_dict",
+    "grad_probe", "reference_grads", "truncated_grads", "grads_close", "block_table",
+    "student_fd", "one_step_table",
 ]
 
-# --------------------------------------------------------------------------
-# Probes: small, reproducible inputs
-# --------------------------------------------------------------------------
+# --- Probes: small, reproducible inputs
 
 
 @dataclass
@@ -85,9 +69,7 @@ def reference_states(probe: Probe) -> np.ndarray:
     return cell.gru_forward(probe.x, probe.params, h0=probe.h0_or_zeros())[0]
 
 
-# --------------------------------------------------------------------------
-# Hypotheses: a mistake is the correct GRU on transformed weights
-# --------------------------------------------------------------------------
+# --- Hypotheses: a mistake is the correct GRU on transformed weights
 
 
 def _blocks(a: np.ndarray, n: int) -> list[np.ndarray]:
@@ -300,9 +282,7 @@ def add_hypotheses(fb: Feedback, matches: list[tuple[_Hypothesis, ...]], probe: 
         fb.add(h.mistake, detail, context, title)
 
 
-# --------------------------------------------------------------------------
-# Ablation probes: keep one part of the GRU, zero the rest
-# --------------------------------------------------------------------------
+# --- Ablation probes: keep one part of the GRU, zero the rest
 
 
 def _zero_blocks(a: np.ndarray, n: int, gates: str) -> np.ndarray:
@@ -363,9 +343,7 @@ def ablation_table(run: Callable[[Probe], Call], probe: Probe,
     return text
 
 
-# --------------------------------------------------------------------------
-# Output checks shared by the step and the sequence
-# --------------------------------------------------------------------------
+# --- Output checks shared by the step and the sequence
 
 
 def check_output(fb: Feedback, value: Any, expected_shape: tuple, name: str,
@@ -400,9 +378,7 @@ def shape_finding(fb: Feedback, arr: np.ndarray, expected: tuple, name: str,
     fb.add("output_shape", detail, context)
 
 
-# --------------------------------------------------------------------------
-# check_gru_backward
-# --------------------------------------------------------------------------
+# --- check_gru_backward
 
 GRAD_KEYS = ("kernel", "recurrent_kernel", "bias", "x", "h0")
 

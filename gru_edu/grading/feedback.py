@@ -26,9 +26,7 @@ __all__ = [
 KERAS_BLOCKS = ("z", "r", "h")
 GATE_NAMES = {"z": "update gate z", "r": "reset gate r", "h": "candidate h̃"}
 
-# --------------------------------------------------------------------------
-# The catalogue of mistakes: id -> (short title, what to do about it)
-# --------------------------------------------------------------------------
+# --- The catalogue of mistakes: id -> (short title, what to do about it)
 
 MISTAKES: dict[str, tuple[str, str]] = {
     "not_defined": (
@@ -389,9 +387,7 @@ MISTAKES: dict[str, tuple[str, str]] = {
 }
 
 
-# --------------------------------------------------------------------------
-# Feedback
-# --------------------------------------------------------------------------
+# --- Feedback
 
 
 @dataclass

@@ -47,6 +47,7 @@ answers computed at the top of the notebook), and native code.
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import inspect
 import signal
@@ -322,16 +323,8 @@ class Watch:
         return [h.what for h in self.hits if h.kind == "tampering"]
 
 
-def _ctypes_mark() -> Callable | None:
-    """A ctypes function every use of ``ctypes.pythonapi``/``CDLL`` runs through."""
-    try:
-        import ctypes
-    except ImportError:  # pragma: no cover - CPython always has it
-        return None
-    return ctypes.CDLL.__getattr__
-
-
-_CTYPES_MARK = _ctypes_mark()
+#: A ctypes function every use of ``ctypes.pythonapi``/``CDLL`` runs through.
+_CTYPES_MARK = ctypes.CDLL.__getattr__
 _FUNCTIONS_BY_CODE: dict[types.CodeType, Callable] = {
     f.__code__: f for f in (*_SOURCE_READERS, *_FRAME_READERS, _CTYPES_MARK,
                             *_TAMPERING_BUILTINS)
@@ -339,9 +332,7 @@ _FUNCTIONS_BY_CODE: dict[types.CodeType, Callable] = {
 }
 
 
-# --------------------------------------------------------------------------
-# Stopping learner code that catches the exception meant to stop it
-# --------------------------------------------------------------------------
+# --- Stopping learner code that catches the exception meant to stop it
 
 _SETTRACE = sys.settrace  # the real one, whatever a watch has replaced
 _STOPPING: dict[str, Any] = {"exc": None, "previous": None}

@@ -36,10 +36,6 @@ DEFAULT_SECONDS = check_seconds()
 """Time limit for one call of a learner's function on the small probe inputs
 (seconds; environment variable ``GRU_EDU_CHECK_SECONDS``, default 10)."""
 
-# --------------------------------------------------------------------------
-# Running learner code: time limits, exceptions, where it failed
-# --------------------------------------------------------------------------
-
 
 class TimeLimitExceeded(BaseException):
     """Raised inside learner code that ran past its time limit.
