@@ -1,6 +1,6 @@
 """The call detector: every route to the reference is caught, own code never is.
 
-Each bypass route a teacher tried (issue #11) is one test case: a learner's
+Each bypass route a teacher tried is one test case: a learner's
 function that reaches the reference that way must get the finding
 "calls the reference implementation" (``uses_reference``) and nothing else;
 independently written correct solutions must pass untouched.
