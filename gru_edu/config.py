@@ -156,3 +156,18 @@ def quiet_tensorflow() -> None:
 
         tf.config.list_physical_devices("GPU")
         tf.zeros(1)  # the first op initialises the devices (and logs)
+
+
+# --- grading settings
+
+CHECK_SECONDS_ENV = "GRU_EDU_CHECK_SECONDS"
+__all__ += ["check_seconds", "CHECK_SECONDS_ENV"]
+
+
+def check_seconds() -> float:
+    """Time limit, in seconds, for one call of a learner's function in a check.
+
+    ``GRU_EDU_CHECK_SECONDS`` (default 10): a slow machine grading many
+    submissions may need more than the probes' small inputs usually take.
+    """
+    return float(os.environ.get(CHECK_SECONDS_ENV, "10"))

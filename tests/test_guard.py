@@ -63,9 +63,9 @@ FORWARD_ROUTES = {
         "P = mine['GRUParams']\n"
         "return mine['gru_forward'](x, " + REF_CALL, "    "),
     "the checks' own solver": FORWARD + textwrap.indent(
-        "p = a1_probes._Probe(P(kernel, recurrent_kernel, bias, reset_after),"
+        "p = a1_probes.Probe(P(kernel, recurrent_kernel, bias, reset_after),"
         " x, h0)\n"
-        "return a1_probes._reference(p)", "    "),
+        "return a1_probes.reference_states(p)", "    "),
     "a thread that runs the reference": FORWARD + textwrap.indent(
         "import threading\nfrom gru_edu import cell as _c\nbox = {}\n"
         "t = threading.Thread(target=lambda: box.update(h=_c.gru_forward(x, " + REF_CALL
@@ -96,7 +96,7 @@ def test_every_route_to_the_reference_is_caught(route):
     assert fb.mistakes[0] in ("uses_reference", "grader_tampering"), str(fb)
     text = str(fb)
     assert "Calls the reference implementation" in text
-    assert "gru_edu.cell." in text or "gru_edu.grading.a1_probes._reference" in text
+    assert "gru_edu.cell." in text or "gru_edu.grading.a1_probes.reference_states" in text
     if route.startswith("switching"):  # it does not work, and it is named
         assert fb.mistakes == ["uses_reference", "grader_tampering"], text
         assert "switches off the grader's call detector (sys.setprofile)" in text

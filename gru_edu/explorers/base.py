@@ -263,8 +263,9 @@ class LabelRow:
                                     if keep else np.zeros((0, 2)))
 
 
-def _slider(value: float, lo: float, hi: float, description: str,
-            step: float = 0.05, continuous: bool = True) -> W.FloatSlider:
+def slider(value: float, lo: float, hi: float, description: str,
+           step: float = 0.05, continuous: bool = True) -> W.FloatSlider:
+    """A float slider in the explorers' one look (width, label width, 2 decimals)."""
     return W.FloatSlider(
         value=value, min=lo, max=hi, step=step, description=description,
         continuous_update=continuous, readout_format=".2f",
@@ -369,6 +370,17 @@ class Explorer:
         else:
             self.view.value = figure_png(self.figure, dpi=self.dpi)
 
+    def _figure_with_canvas(self, figsize: tuple[float, float]) -> Any:
+        """The figure: ipympl's live canvas, else an Agg canvas of its own at the
+        resolution shown (so that a subclass can blit and :func:`canvas_png` it)."""
+        if self.live:
+            return new_figure(figsize)
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        fig = new_figure(figsize, dpi=self.dpi)
+        FigureCanvasAgg(fig)
+        return fig
+
     def _finish(self, controls_box: W.Widget, title: str = "") -> None:
         if self.live:
             self.view = self.figure.canvas
@@ -446,7 +458,7 @@ class Explorer:
         return f"{type(self).__name__}({vals})"
 
 
-def _canvas_png(canvas: Any) -> bytes:
+def canvas_png(canvas: Any) -> bytes:
     """The Agg canvas's pixels as PNG (fast zlib level: text stays sharp)."""
     from PIL import Image
 

@@ -15,7 +15,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from gru_edu.cell import GRUParams, gru_step
-from .base import GATE_COLOURS, Explorer, _slider, new_figure
+from .base import GATE_COLOURS, Explorer, slider, new_figure
 
 
 #: The quantities one GRU step shows, in reading order, with their labels.
@@ -43,60 +43,69 @@ def draw_cell_step(fig: Figure, units: int) -> dict[str, Any]:
     ax_bar, ax_mix = fig.subplots(
         1, 2, gridspec_kw={"width_ratios": [1.5, 1]}
     )
-    n_q = len(CELL_QUANTITIES)
+    bars, labels = _draw_cell_bars(ax_bar, units)
+    mix = _draw_cell_mix(ax_mix, units)
+    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.25, top=0.9,
+                        wspace=0.25)
+    return {"axes": (ax_bar, ax_mix), "bars": bars, "labels": labels, "mix": mix}
+
+
+def _draw_cell_bars(ax: Any, units: int) -> tuple[dict[str, Any], dict[str, list[Any]]]:
+    """Grouped bars of the quantities, one bar (and value label) per unit."""
     width = 0.8 / units
     bars: dict[str, Any] = {}
     labels: dict[str, list[Any]] = {}
     for k, (name, _) in enumerate(CELL_QUANTITIES):
         pos = k + (np.arange(units) - (units - 1) / 2) * width
-        bars[name] = ax_bar.bar(
+        bars[name] = ax.bar(
             pos, np.zeros(units), width * 0.9, color=GATE_COLOURS[name],
             edgecolor="black", linewidth=0.5,
         )
         for u, bar in enumerate(bars[name]):
             bar.set_alpha(1.0 - 0.35 * u / max(units - 1, 1))
         labels[name] = [
-            ax_bar.text(p, 0.0, "", ha="center", va="bottom", fontsize=10)
+            ax.text(p, 0.0, "", ha="center", va="bottom", fontsize=10)
             for p in pos
         ]
-    ax_bar.axhline(0.0, color="black", linewidth=0.8)
-    ax_bar.set_xticks(range(n_q), [lab for _, lab in CELL_QUANTITIES])
-    ax_bar.set_ylim(-1.2, 1.2)
-    ax_bar.set_ylabel("value")
-    ax_bar.set_xlabel("quantity (bars left to right: unit 0, 1, ...)")
-    ax_bar.set_title("One GRU step: gates and states")
-    ax_bar.grid(axis="y", alpha=0.3)
+    ax.axhline(0.0, color="black", linewidth=0.8)
+    ax.set_xticks(range(len(CELL_QUANTITIES)), [lab for _, lab in CELL_QUANTITIES])
+    ax.set_ylim(-1.2, 1.2)
+    ax.set_ylabel("value")
+    ax.set_xlabel("quantity (bars left to right: unit 0, 1, ...)")
+    ax.set_title("One GRU step: gates and states")
+    ax.grid(axis="y", alpha=0.3)
+    return bars, labels
 
+
+def _draw_cell_mix(ax: Any, units: int) -> dict[str, list[Any]]:
+    """Per unit, ``h_t`` on the segment from ``h_{t-1}`` to ``h̃`` (with ``z``)."""
     seg, old, cand, new, ztext = [], [], [], [], []
     for u in range(units):
-        seg.append(ax_mix.plot([0, 0], [u, u], color="0.6", linewidth=3,
-                               zorder=1)[0])
-        old.append(ax_mix.plot([0], [u], "o", color=GATE_COLOURS["h_prev"],
-                               markersize=9, zorder=2)[0])
-        cand.append(ax_mix.plot([0], [u], "s", color=GATE_COLOURS["h_tilde"],
-                                markersize=9, zorder=2)[0])
-        new.append(ax_mix.plot([0], [u], "*", color=GATE_COLOURS["h"],
-                               markersize=16, markeredgecolor="black",
-                               zorder=3)[0])
-        ztext.append(ax_mix.text(1.12, u + 0.22, "", ha="right", fontsize=10))
-    ax_mix.legend(
+        seg.append(ax.plot([0, 0], [u, u], color="0.6", linewidth=3,
+                           zorder=1)[0])
+        old.append(ax.plot([0], [u], "o", color=GATE_COLOURS["h_prev"],
+                           markersize=9, zorder=2)[0])
+        cand.append(ax.plot([0], [u], "s", color=GATE_COLOURS["h_tilde"],
+                            markersize=9, zorder=2)[0])
+        new.append(ax.plot([0], [u], "*", color=GATE_COLOURS["h"],
+                           markersize=16, markeredgecolor="black",
+                           zorder=3)[0])
+        ztext.append(ax.text(1.12, u + 0.22, "", ha="right", fontsize=10))
+    ax.legend(
         [old[0], cand[0], new[0]],
         ["$h_{t-1}$ (old)", r"$\tilde h_t$ (candidate)", "$h_t$ (new)"],
         loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=3,
         fontsize=10, frameon=False,
     )
-    ax_mix.set_xlim(-1.15, 1.15)
-    ax_mix.set_ylim(-0.6, units - 0.4)
-    ax_mix.set_yticks(range(units), [f"unit {u}" for u in range(units)])
-    ax_mix.set_xlabel("state value")
-    ax_mix.set_ylabel("GRU unit")
-    ax_mix.set_title(r"$h_t = z\,h_{t-1} + (1-z)\,\tilde h_t$", fontsize=10)
-    ax_mix.grid(axis="x", alpha=0.3)
-    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.25, top=0.9,
-                        wspace=0.25)
-    return {"axes": (ax_bar, ax_mix), "bars": bars, "labels": labels,
-            "mix": {"segment": seg, "old": old, "candidate": cand,
-                    "new": new, "z_text": ztext}}
+    ax.set_xlim(-1.15, 1.15)
+    ax.set_ylim(-0.6, units - 0.4)
+    ax.set_yticks(range(units), [f"unit {u}" for u in range(units)])
+    ax.set_xlabel("state value")
+    ax.set_ylabel("GRU unit")
+    ax.set_title(r"$h_t = z\,h_{t-1} + (1-z)\,\tilde h_t$", fontsize=10)
+    ax.grid(axis="x", alpha=0.3)
+    return {"segment": seg, "old": old, "candidate": cand, "new": new,
+            "z_text": ztext}
 
 
 def update_cell_step(artists: Mapping[str, Any],
@@ -142,20 +151,20 @@ class CellExplorer(Explorer):
         if len(h_prev) != units:
             raise ValueError(f"h_prev: expected {units} values, got {len(h_prev)}")
         c = self.controls
-        c["x"] = _slider(1.0, -2.0, 2.0, "$x_t$")
+        c["x"] = slider(1.0, -2.0, 2.0, "$x_t$")
         for u in range(units):
-            c[f"h_prev_{u}"] = _slider(float(h_prev[u]), -1.0, 1.0,
-                                       f"$h_{{t-1}}[{u}]$")
+            c[f"h_prev_{u}"] = slider(float(h_prev[u]), -1.0, 1.0,
+                                      f"$h_{{t-1}}[{u}]$")
         defaults = {"w_z": -1.0, "u_z": 0.5, "b_z": 1.0,
                     "w_r": 1.0, "u_r": 0.5, "b_r": 0.0,
                     "w_h": 1.5, "u_h": 1.0, "b_h": 0.0}
         for g, _ in self.GATE_LABELS:
             for kind, what in (("w", "W"), ("u", "U"), ("b", "b")):
                 name = f"{kind}_{g}"
-                c[name] = _slider(defaults[name], -4.0, 4.0, f"${what}_{g}$",
-                                  step=0.1)
+                c[name] = slider(defaults[name], -4.0, 4.0, f"${what}_{g}$",
+                                 step=0.1)
         if reset_after:
-            c["rb_h"] = _slider(0.0, -4.0, 4.0, "$b'_h$", step=0.1)
+            c["rb_h"] = slider(0.0, -4.0, 4.0, "$b'_h$", step=0.1)
 
         self.figure = new_figure((9.5, 3.6))
         self.artists = draw_cell_step(self.figure, units)

@@ -23,7 +23,7 @@ import numpy as np
 from gru_edu.cell import GRUParams, gru_forward
 from gru_edu.cell.lstm import LSTMParams, lstm_forward
 
-from .base import GATE_COLOURS, Explorer, _slider, new_figure
+from .base import GATE_COLOURS, Explorer, slider, new_figure
 
 #: A gate bias that puts the gate at practically 1 (σ(10) ≈ 0.99995).
 _OPEN = 10.0
@@ -66,8 +66,8 @@ class CountingExplorer(Explorer):
                              continuous_update=True,
                              style={"description_width": "5.5em"},
                              layout=W.Layout(width="19em"))
-        c["keep"] = _slider(8.0, -2.0, 10.0, "keep bias", step=0.1)
-        c["w"] = _slider(0.2, 0.05, 1.5, "write $w$", step=0.05)
+        c["keep"] = slider(8.0, -2.0, 10.0, "keep bias", step=0.1)
+        c["w"] = slider(0.2, 0.05, 1.5, "write $w$", step=0.05)
         self.figure = new_figure((9.0, 3.8))
         ax = self.figure.subplots()
         t = np.arange(2 * max_n)

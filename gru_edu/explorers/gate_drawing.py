@@ -71,78 +71,96 @@ def draw_gate_explorer(fig: Figure, units: int,
                               wspace=0.04)
     bottom = fig.add_gridspec(1, 4, width_ratios=widths, left=0.07,
                               right=0.985, top=0.172, bottom=0.05, wspace=0.04)
-    heat: dict[str, Any] = {}
-    images: dict[str, Any] = {}
-    cbars: dict[str, Any] = {}
-    bar_axes: dict[str, Any] = {}
-    bars: dict[str, Any] = {}
-    bar_titles: dict[str, Any] = {}
-    step_boxes: list[Any] = []
-    unit_boxes: dict[str, Any] = {}
-    unit_labels: dict[str, LabelRow] = {}
-    for row, (key, title, label, (lo, hi)) in enumerate(GATE_HEATMAPS):
-        # no shared x axis: the word ticks live on the sentiment row only
-        ax = fig.add_subplot(top[row, 0])
-        cmap = STATE_CMAP if key == "h" else GATE_CMAP
-        images[key] = ax.imshow(np.zeros((units, 1)), aspect="auto",
-                                interpolation="nearest", cmap=cmap,
-                                vmin=lo, vmax=hi)
-        ax.set_title(title, fontsize=10, loc="left", pad=3)
-        # unit numbers and words are plain texts, not tick labels (below)
-        ax.set_ylabel("unit", fontsize=10, labelpad=13)
-        ax.set_xticks([])
-        ax.set_yticks([])
-        unit_labels[key] = LabelRow(ax, ax.get_yaxis_transform(), 10,
-                                    ha="right", va="center")
-        cax = fig.add_subplot(top[row, 1])
-        cbars[key] = fig.colorbar(images[key], cax=cax)
-        cbars[key].ax.tick_params(labelsize=10)
-        cbars[key].set_label(label, fontsize=10, labelpad=2)
-        bax = fig.add_subplot(top[row, 3])
-        bars[key] = _hbars(bax, units, GATE_COLOURS[key], animated)
-        bax.set_xlim(lo, hi)
-        bax.set_ylim(units - 0.5, -0.5)
-        bax.set_yticks([])
-        bax.tick_params(labelsize=10, length=2)
-        bax.set_xlabel("value", fontsize=10, labelpad=1)
-        if lo < 0:
-            bax.axvline(0.0, color="black", linewidth=0.6)
-        bax.grid(axis="x", alpha=0.3)
-        bar_titles[key] = bax.set_title(f"{key} at the step", fontsize=10,
-                                        loc="left", pad=3)
-        box = patches.Rectangle((-0.5, 0.0), 1.0, 1.0,
-                                transform=ax.get_xaxis_transform(),
-                                fill=False, edgecolor="#e377c2",
-                                linewidth=1.6, animated=animated, zorder=5)
-        ax.add_patch(box)
-        step_boxes.append(box)
-        ubox = patches.Rectangle((0.0, -0.5), 1.0, 1.0,
-                                 transform=ax.get_yaxis_transform(),
-                                 fill=False, edgecolor="white",
-                                 linestyle="--", linewidth=1.0,
-                                 animated=animated, zorder=5)
-        ax.add_patch(ubox)
-        unit_boxes[key] = ubox
-        heat[key] = ax
-        bar_axes[key] = bax
+    art: dict[str, Any] = {name: {} for name in (
+        "heat_axes", "images", "colorbars", "bar_axes", "bars", "bar_titles",
+        "unit_boxes", "unit_labels")}
+    art["step_boxes"] = []
+    for row, spec in enumerate(GATE_HEATMAPS):
+        _draw_heatmap_row(fig, top, row, spec, units, animated, art)
+    _draw_sentiment_row(fig, top, animated, art)
+    _draw_gradient_row(fig, middle, animated, art)
+    _draw_unit_row(fig, bottom, animated, art)
+    art["header"] = fig.text(0.07, 0.985, "", fontsize=10, va="top", ha="left",
+                             weight="bold")
+    art["units"], art["words"] = units, []
+    return art
 
-    ax_s = fig.add_subplot(top[3, 0])
-    (sent_line,) = ax_s.plot([], [], "-", color="black", linewidth=1.4,
-                             label="P(positive) after word $t$")
+
+def _step_box(ax: Any, animated: bool) -> Any:
+    """The outline that marks the selected step on a row sharing the word axis."""
+    box = patches.Rectangle((-0.5, 0.0), 1.0, 1.0,
+                            transform=ax.get_xaxis_transform(),
+                            fill=False, edgecolor="#e377c2",
+                            linewidth=1.6, animated=animated, zorder=5)
+    ax.add_patch(box)
+    return box
+
+
+def _draw_heatmap_row(fig: Figure, grid: Any, row: int, spec: tuple, units: int,
+                      animated: bool, art: dict[str, Any]) -> None:
+    """One row of :data:`GATE_HEATMAPS`: the heatmap, its colour bar, the bars at
+    the step, and the step and unit markers."""
+    key, title, label, (lo, hi) = spec
+    # no shared x axis: the word ticks live on the sentiment row only
+    ax = fig.add_subplot(grid[row, 0])
+    cmap = STATE_CMAP if key == "h" else GATE_CMAP
+    image = ax.imshow(np.zeros((units, 1)), aspect="auto",
+                      interpolation="nearest", cmap=cmap, vmin=lo, vmax=hi)
+    ax.set_title(title, fontsize=10, loc="left", pad=3)
+    # unit numbers and words are plain texts, not tick labels (below)
+    ax.set_ylabel("unit", fontsize=10, labelpad=13)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    art["unit_labels"][key] = LabelRow(ax, ax.get_yaxis_transform(), 10,
+                                       ha="right", va="center")
+    cax = fig.add_subplot(grid[row, 1])
+    cbar = fig.colorbar(image, cax=cax)
+    cbar.ax.tick_params(labelsize=10)
+    cbar.set_label(label, fontsize=10, labelpad=2)
+    bax = fig.add_subplot(grid[row, 3])
+    art["bars"][key] = _hbars(bax, units, GATE_COLOURS[key], animated)
+    bax.set_xlim(lo, hi)
+    bax.set_ylim(units - 0.5, -0.5)
+    bax.set_yticks([])
+    bax.tick_params(labelsize=10, length=2)
+    bax.set_xlabel("value", fontsize=10, labelpad=1)
+    if lo < 0:
+        bax.axvline(0.0, color="black", linewidth=0.6)
+    bax.grid(axis="x", alpha=0.3)
+    art["bar_titles"][key] = bax.set_title(f"{key} at the step", fontsize=10,
+                                           loc="left", pad=3)
+    art["step_boxes"].append(_step_box(ax, animated))
+    ubox = patches.Rectangle((0.0, -0.5), 1.0, 1.0,
+                             transform=ax.get_yaxis_transform(),
+                             fill=False, edgecolor="white",
+                             linestyle="--", linewidth=1.0,
+                             animated=animated, zorder=5)
+    ax.add_patch(ubox)
+    art["unit_boxes"][key] = ubox
+    art["images"][key], art["colorbars"][key] = image, cbar
+    art["heat_axes"][key], art["bar_axes"][key] = ax, bax
+
+
+def _draw_sentiment_row(fig: Figure, grid: Any, animated: bool,
+                        art: dict[str, Any]) -> None:
+    """The sentiment so far, its flips, the step's dot and the words under it."""
+    ax_s = fig.add_subplot(grid[3, 0])
+    (art["sentiment_line"],) = ax_s.plot([], [], "-", color="black", linewidth=1.4,
+                                         label="P(positive) after word $t$")
     ax_s.axhline(0.5, color="0.5", linestyle="--", linewidth=0.8)
-    (crossings,) = ax_s.plot([], [], "v", color="#9467bd", markersize=7,
-                             label="prediction flips here")
-    (sent_dot,) = ax_s.plot([], [], "o", color="#e377c2", markersize=6,
-                            markeredgecolor="black", animated=animated,
-                            zorder=6)
+    (art["crossings"],) = ax_s.plot([], [], "v", color="#9467bd", markersize=7,
+                                    label="prediction flips here")
+    (art["sentiment_dot"],) = ax_s.plot([], [], "o", color="#e377c2", markersize=6,
+                                        markeredgecolor="black", animated=animated,
+                                        zorder=6)
     ax_s.set_ylim(-0.02, 1.02)
     ax_s.set_yticks([0, 0.5, 1])
     ax_s.set_ylabel("P(pos.)", fontsize=10, labelpad=1)
     ax_s.set_xticks([])
     ax_s.tick_params(axis="y", labelsize=10, length=2)
     ax_s.grid(axis="y", alpha=0.3)
-    sent_title = ax_s.text(0.0, 1.04, "", fontsize=10, ha="left",
-                           va="bottom", transform=ax_s.transAxes)
+    art["sentiment_title"] = ax_s.text(0.0, 1.04, "", fontsize=10, ha="left",
+                                       va="bottom", transform=ax_s.transAxes)
     # the step box of the sentiment row reaches down over the word labels
     _, height = fig.get_size_inches()
     axes_h = ax_s.get_position().height * height
@@ -154,13 +172,19 @@ def draw_gate_explorer(fig: Figure, units: int,
         linewidth=1.2, animated=animated, zorder=0,
     )
     ax_s.add_patch(word_box)
-    step_boxes.append(word_box)
-    legend_ax = fig.add_subplot(top[3, 3])
+    art["step_boxes"].append(word_box)
+    art["word_labels"] = LabelRow(ax_s, ax_s.get_xaxis_transform(), 10)
+    art["sentiment_axes"] = ax_s
+    legend_ax = fig.add_subplot(grid[3, 3])
     legend_ax.axis("off")
     legend_ax.legend(*ax_s.get_legend_handles_labels(), loc="center left",
                      fontsize=10, frameon=False, borderaxespad=0.0)
 
-    ax_g = fig.add_subplot(middle[0, 0])
+
+def _draw_gradient_row(fig: Figure, grid: Any, animated: bool,
+                       art: dict[str, Any]) -> None:
+    """The gradient row: one bar per word, ``|d logit / d v_t|``."""
+    ax_g = fig.add_subplot(grid[0, 0])
     grad_bars = PolyCollection(np.zeros((0, 4, 2)), facecolors=GRADIENT_COLOUR,
                                edgecolors="none")
     ax_g.add_collection(grad_bars)
@@ -169,25 +193,24 @@ def draw_gate_explorer(fig: Figure, units: int,
     ax_g.set_ylim(0, 1)
     ax_g.tick_params(axis="y", labelsize=10, length=2)
     ax_g.grid(axis="y", alpha=0.3)
-    grad_title = ax_g.text(0.0, 1.06, "", fontsize=10, ha="left", va="bottom",
-                           transform=ax_g.transAxes)
-    grad_box = patches.Rectangle((-0.5, 0.0), 1.0, 1.0,
-                                 transform=ax_g.get_xaxis_transform(),
-                                 fill=False, edgecolor="#e377c2",
-                                 linewidth=1.6, animated=animated, zorder=5)
-    ax_g.add_patch(grad_box)
-    step_boxes.append(grad_box)
+    art["gradient_title"] = ax_g.text(0.0, 1.06, "", fontsize=10, ha="left",
+                                      va="bottom", transform=ax_g.transAxes)
+    art["step_boxes"].append(_step_box(ax_g, animated))
+    art["gradient_axes"], art["gradient_bars"] = ax_g, grad_bars
 
-    ax_u = fig.add_subplot(bottom[0, 0])
+
+def _draw_unit_row(fig: Figure, grid: Any, animated: bool, art: dict[str, Any]) -> None:
+    """``z``, ``r`` and ``h`` of one unit over the whole review, the window shown."""
+    ax_u = fig.add_subplot(grid[0, 0])
     unit_lines = {}
     for key, label in (("z", "$z_t$"), ("r", "$r_t$"), ("h", "$h_t$")):
         (unit_lines[key],) = ax_u.plot([], [], "-", color=GATE_COLOURS[key],
                                        linewidth=1.2, label=label,
                                        animated=animated)
-    window_span = ax_u.axvspan(0, 1, color="0.6", alpha=0.3, zorder=0,
-                               linewidth=0, label="words shown above")
-    step_line = ax_u.axvline(0.0, color="#e377c2", linewidth=1.5,
-                             animated=animated)
+    art["window_span"] = ax_u.axvspan(0, 1, color="0.6", alpha=0.3, zorder=0,
+                                      linewidth=0, label="words shown above")
+    art["step_line"] = ax_u.axvline(0.0, color="#e377c2", linewidth=1.5,
+                                    animated=animated)
     ax_u.axhline(0.0, color="black", linewidth=0.5)
     ax_u.set_ylim(-1.05, 1.05)
     ax_u.set_xlabel("step $t$ (word position in the review)", fontsize=10,
@@ -196,31 +219,15 @@ def draw_gate_explorer(fig: Figure, units: int,
     ax_u.set_xticks([])
     ax_u.tick_params(labelsize=10, length=2)
     ax_u.grid(axis="y", alpha=0.3)
-    step_labels = LabelRow(ax_u, ax_u.get_xaxis_transform(), 10)
-    unit_title = ax_u.text(0.0, 1.03, "", transform=ax_u.transAxes,
-                           fontsize=10, va="bottom", ha="left",
-                           animated=animated)
-    leg_u = fig.add_subplot(bottom[0, 3])
+    art["step_labels"] = LabelRow(ax_u, ax_u.get_xaxis_transform(), 10)
+    art["unit_title"] = ax_u.text(0.0, 1.03, "", transform=ax_u.transAxes,
+                                  fontsize=10, va="bottom", ha="left",
+                                  animated=animated)
+    leg_u = fig.add_subplot(grid[0, 3])
     leg_u.axis("off")
     leg_u.legend(*ax_u.get_legend_handles_labels(), loc="center left",
                  fontsize=10, frameon=False, borderaxespad=0.0)
-    header = fig.text(0.07, 0.985, "", fontsize=10, va="top", ha="left",
-                      weight="bold")
-    return {
-        "heat_axes": heat, "images": images, "colorbars": cbars,
-        "bar_axes": bar_axes, "bars": bars, "bar_titles": bar_titles,
-        "step_boxes": step_boxes, "unit_boxes": unit_boxes,
-        "sentiment_axes": ax_s, "sentiment_line": sent_line,
-        "sentiment_dot": sent_dot, "crossings": crossings,
-        "sentiment_title": sent_title, "unit_axes": ax_u,
-        "unit_lines": unit_lines, "unit_title": unit_title,
-        "window_span": window_span, "step_line": step_line,
-        "header": header, "units": units, "unit_labels": unit_labels,
-        "word_labels": LabelRow(ax_s, ax_s.get_xaxis_transform(), 10),
-        "step_labels": step_labels, "words": [],
-        "gradient_axes": ax_g, "gradient_bars": grad_bars,
-        "gradient_title": grad_title,
-    }
+    art["unit_axes"], art["unit_lines"] = ax_u, unit_lines
 
 
 def _hbars(ax: Any, n: int, colour: str, animated: bool) -> Any:
@@ -310,6 +317,23 @@ def update_gate_review(artists: Mapping[str, Any], words: Sequence[str],
     (None: not available), drawn as one bar per word.
     """
     n = len(words)
+    _show_heatmaps(artists, values, order, n)
+    artists["words"] = list(words)
+    _show_sentiment(artists, sentiment, n)
+    artists["sentiment_title"].set_text(sentiment_title)
+    ax_u = artists["unit_axes"]
+    ax_u.set_xlim(-0.5, n - 0.5)
+    ticks = [t for t in MaxNLocator(nbins=10, integer=True).tick_values(0, n - 1)
+             if 0 <= t <= n - 1]
+    artists["step_labels"].set(ticks, -0.03, [f"{int(t)}" for t in ticks])
+    artists["header"].set_text(header)
+    _show_gradient(artists, gradient)
+    artists["gradient_title"].set_text(gradient_title)
+
+
+def _show_heatmaps(artists: Mapping[str, Any], values: Mapping[str, np.ndarray],
+                   order: np.ndarray, n: int) -> None:
+    """The heatmaps of ``n`` steps, rows in ``order``, each on its own colour range."""
     units = len(order)
     for key, image in artists["images"].items():
         shown = np.asarray(values[key], dtype=float)[:, order].T
@@ -328,24 +352,25 @@ def update_gate_review(artists: Mapping[str, Any], words: Sequence[str],
             np.full(len(rows), -0.006), rows, [str(int(order[i])) for i in rows])
         ax.set_ylim(units - 0.5, -0.5)
         artists["bar_axes"][key].set_ylim(units - 0.5, -0.5)
-    artists["words"] = list(words)
+
+
+def _show_sentiment(artists: Mapping[str, Any], sentiment: np.ndarray | None,
+                    n: int) -> None:
+    """The sentiment curve and where the prediction flips (nothing without one)."""
     if sentiment is None:
         artists["sentiment_line"].set_data([], [])
         artists["crossings"].set_data([], [])
-    else:
-        from gru_edu.gates import sentiment_crossings
+        return
+    from gru_edu.gates import sentiment_crossings
 
-        s = np.asarray(sentiment, dtype=float)
-        artists["sentiment_line"].set_data(np.arange(n), s)
-        cross = sentiment_crossings(s)
-        artists["crossings"].set_data(cross, np.full(len(cross), 0.5))
-    artists["sentiment_title"].set_text(sentiment_title)
-    ax_u = artists["unit_axes"]
-    ax_u.set_xlim(-0.5, n - 0.5)
-    ticks = [t for t in MaxNLocator(nbins=10, integer=True).tick_values(0, n - 1)
-             if 0 <= t <= n - 1]
-    artists["step_labels"].set(ticks, -0.03, [f"{int(t)}" for t in ticks])
-    artists["header"].set_text(header)
+    s = np.asarray(sentiment, dtype=float)
+    artists["sentiment_line"].set_data(np.arange(n), s)
+    cross = sentiment_crossings(s)
+    artists["crossings"].set_data(cross, np.full(len(cross), 0.5))
+
+
+def _show_gradient(artists: Mapping[str, Any], gradient: np.ndarray | None) -> None:
+    """One bar per word, scaled to the largest (an empty row without a gradient)."""
     bars = artists["gradient_bars"]
     if gradient is None:
         bars.set_verts(np.zeros((0, 4, 2)))
@@ -355,7 +380,6 @@ def update_gate_review(artists: Mapping[str, Any], words: Sequence[str],
         bars.set_verts(_column_verts(g))
         top = float(g.max()) * 1.08 if g.size and g.max() > 0 else 1.0
     artists["gradient_axes"].set_ylim(0.0, top)
-    artists["gradient_title"].set_text(gradient_title)
 
 
 def update_gate_window(artists: Mapping[str, Any], lo: int, hi: int) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 import ipywidgets as W
 import numpy as np
 
-from .base import Explorer, _canvas_png, new_figure
+from .base import Explorer, canvas_png
 from .gate_drawing import (  # noqa: F401 - re-exported: callers import them here
     GATE_CMAP,
     GATE_HEATMAPS,
@@ -38,10 +38,14 @@ from .gate_reviews import (
     GATE_SORTS,
     REVIEW_FILTERS,
     ReviewTrace,
-    _unit_order,
     gate_window,
     trace_review,
+    unit_order,
 )
+
+
+#: Width of the controls' descriptions.
+_WIDE = {"description_width": "4em"}
 
 
 class GateExplorer(Explorer):
@@ -60,22 +64,7 @@ class GateExplorer(Explorer):
         super().__init__()
         self.trained = trained
         self.window = window
-        self.x = None if x is None else np.asarray(x)
-        self.texts = None if texts is None else list(texts)
-        sizes = {len(a) for a in (self.x, self.texts) if a is not None}
-        if len(sizes) > 1:
-            raise ValueError(f"texts and x differ in length: {sorted(sizes)}")
-        self.n_reviews = sizes.pop() if sizes else 0
-        self.labels = None if labels is None else np.asarray(labels).astype(int)
-        if self.labels is not None and len(self.labels) != self.n_reviews:
-            raise ValueError(f"{len(self.labels)} labels for "
-                             f"{self.n_reviews} reviews")
-        if predictions is None and self.labels is not None and self.n_reviews:
-            ids = self.x if self.x is not None else trained.encode(self.texts)
-            predictions = np.asarray(trained.model.predict(
-                ids, batch_size=256, verbose=0)).reshape(-1)
-        self.predictions = (None if predictions is None
-                            else np.asarray(predictions, dtype=float))
+        self._set_reviews(texts, labels, x, predictions)
         self._reviews: dict[tuple, ReviewTrace] = {}
         self._orders: dict[tuple, np.ndarray] = {}
         self._drawn: tuple | None = None
@@ -88,9 +77,44 @@ class GateExplorer(Explorer):
         self.timings: list[tuple[str, float]] = []
         self.initial_text = text or ("this film was not good, but the actors "
                                      "were great")
+        self._add_review_controls()
+        self._filtered = np.arange(self.n_reviews)
+        first = self._review()
+        units = max(t.units for t in first.traces)
+        self._add_step_controls(first, units)
+        self.info = W.HTML().add_class(REVIEW_INFO_CLASS)
+        self.readout = W.HTML().add_class(READOUT_CLASS)
+        self.words_view = W.HTML(layout=W.Layout(
+            max_height="6.5em", overflow_y="auto", border="1px solid #ddd",
+            padding="2px 4px")).add_class(WORDS_CLASS)
+        self.figure = self._figure_with_canvas(figsize)
+        self.artists = draw_gate_explorer(self.figure, units, animated=not self.live)
+        self._finish(self._control_box(), title or "Gate explorer: the update and reset "
+                                                   "gates of the trained GRU, word by word")
 
+    def _set_reviews(self, texts: Sequence[str] | None, labels: Sequence[int] | None,
+                     x: np.ndarray | None, predictions: Sequence[float] | None) -> None:
+        """The reviews to pick from, their labels and the model's predictions."""
+        self.x = None if x is None else np.asarray(x)
+        self.texts = None if texts is None else list(texts)
+        sizes = {len(a) for a in (self.x, self.texts) if a is not None}
+        if len(sizes) > 1:
+            raise ValueError(f"texts and x differ in length: {sorted(sizes)}")
+        self.n_reviews = sizes.pop() if sizes else 0
+        self.labels = None if labels is None else np.asarray(labels).astype(int)
+        if self.labels is not None and len(self.labels) != self.n_reviews:
+            raise ValueError(f"{len(self.labels)} labels for "
+                             f"{self.n_reviews} reviews")
+        if predictions is None and self.labels is not None and self.n_reviews:
+            ids = self.x if self.x is not None else self.trained.encode(self.texts)
+            predictions = np.asarray(self.trained.model.predict(
+                ids, batch_size=256, verbose=0)).reshape(-1)
+        self.predictions = (None if predictions is None
+                            else np.asarray(predictions, dtype=float))
+
+    def _add_review_controls(self) -> None:
+        """``source``, ``filter`` and ``review`` (with reviews given), ``text``."""
         c = self.controls
-        wide = {"description_width": "4em"}
         if self.n_reviews:
             c["source"] = W.ToggleButtons(
                 options=[("test review", "review"), ("typed text", "text")],
@@ -99,65 +123,49 @@ class GateExplorer(Explorer):
             c["filter"] = W.Dropdown(
                 options=list(REVIEW_FILTERS if self.labels is not None
                              else REVIEW_FILTERS[:1]),
-                value="all", description="filter", style=wide,
+                value="all", description="filter", style=_WIDE,
                 layout=W.Layout(width="15em"))
             c["review"] = W.IntSlider(
                 value=0, min=0, max=self.n_reviews - 1, description="review",
-                continuous_update=False, style=wide,
+                continuous_update=False, style=_WIDE,
                 layout=W.Layout(width="24em"))
         else:
             c["source"] = W.ToggleButtons(
                 options=[("typed text", "text")], value="text",
-                description="show", style=wide)
+                description="show", style=_WIDE)
         c["text"] = W.Text(value=self.initial_text, description="type",
-                           continuous_update=False, style=wide,
+                           continuous_update=False, style=_WIDE,
                            placeholder="type a review and press Enter",
                            layout=W.Layout(width="40em"))
-        self._filtered = np.arange(self.n_reviews)
-        first = self._review()
-        units = max(t.units for t in first.traces)
+
+    def _add_step_controls(self, first: ReviewTrace, units: int) -> None:
+        """``step``, ``unit``, ``sort`` and, for several GRU layers, ``layer``."""
+        c = self.controls
         c["step"] = W.IntSlider(value=0, min=0, max=first.length - 1,
                                 description="step", continuous_update=True,
-                                style=wide, layout=W.Layout(width="36em"))
+                                style=_WIDE, layout=W.Layout(width="36em"))
         c["unit"] = W.IntSlider(value=0, min=0, max=units - 1,
                                 description="unit", continuous_update=True,
-                                style=wide, layout=W.Layout(width="22em"))
+                                style=_WIDE, layout=W.Layout(width="22em"))
         c["sort"] = W.Dropdown(options=list(GATE_SORTS), value="unit",
-                               description="sort units", style=wide,
+                               description="sort units", style=_WIDE,
                                layout=W.Layout(width="20em"))
         if len(first.traces) > 1:
             c["layer"] = W.Dropdown(
                 options=[(f"{t.layer_name} ({t.direction})", k)
                          for k, t in enumerate(first.traces)],
-                value=0, description="layer", style=wide)
+                value=0, description="layer", style=_WIDE)
 
-        self.info = W.HTML().add_class(REVIEW_INFO_CLASS)
-        self.readout = W.HTML().add_class(READOUT_CLASS)
-        self.words_view = W.HTML(layout=W.Layout(
-            max_height="6.5em", overflow_y="auto", border="1px solid #ddd",
-            padding="2px 4px")).add_class(WORDS_CLASS)
-        if self.live:
-            self.figure = new_figure(figsize)
-        else:  # an Agg canvas of its own, at the resolution shown (blitting)
-            from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-            self.figure = new_figure(figsize, dpi=self.dpi)
-            FigureCanvasAgg(self.figure)
-        self.artists = draw_gate_explorer(self.figure, units,
-                                                animated=not self.live)
-        rows = []
-        if self.n_reviews:
-            rows.append(W.HBox([c["source"], c["filter"], c["review"]]))
-        else:
-            rows.append(c["source"])
-        rows.append(c["text"])
+    def _control_box(self) -> W.VBox:
+        """The controls in rows, then the review info, the readout and the words."""
+        c = self.controls
+        rows = [W.HBox([c["source"], c["filter"], c["review"]]) if self.n_reviews
+                else c["source"], c["text"]]
         second = [c["step"], c["unit"], c["sort"]]
         if "layer" in c:
             second.append(c["layer"])
         rows.append(W.HBox(second))
-        box = W.VBox(rows + [self.info, self.readout, self.words_view])
-        self._finish(box, title or "Gate explorer: the update and reset "
-                                   "gates of the trained GRU, word by word")
+        return W.VBox(rows + [self.info, self.readout, self.words_view])
 
     #: traces kept per explorer, typed or from the data (oldest dropped
     #: first), so memory stays bounded however long a student browses
@@ -278,7 +286,7 @@ class GateExplorer(Explorer):
         sort = c["sort"].value
         okey = (rt.key, layer, sort)
         if okey not in self._orders:
-            self._orders[okey] = _unit_order(sort, values, rt.sentiment)
+            self._orders[okey] = unit_order(sort, values, rt.sentiment)
         order = self._orders[okey]
         row = int(np.flatnonzero(order == unit)[0])
         window = gate_window(step, n, self.window)
@@ -365,7 +373,7 @@ class GateExplorer(Explorer):
             canvas.restore_region(self._background)
         for artist in step:
             self.figure.draw_artist(artist)
-        self.view.value = _canvas_png(canvas)
+        self.view.value = canvas_png(canvas)
         self._drawn = self._pending_key
 
     # --- text -----------------------------------------------------------------

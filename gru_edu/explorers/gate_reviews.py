@@ -54,9 +54,9 @@ def gate_window(step: int, length: int, window: int | None) -> tuple[int, int]:
     return lo, lo + window
 
 
-def _unit_order(key: str, values: Mapping[str, np.ndarray],
-                sentiment: np.ndarray | None) -> np.ndarray:
-    """Heatmap row order of the units (see :data:`GATE_SORTS`)."""
+def unit_order(key: str, values: Mapping[str, np.ndarray],
+               sentiment: np.ndarray | None) -> np.ndarray:
+    """Heatmap row order of the units for the sort ``key`` of :data:`GATE_SORTS`."""
     units = values["z"].shape[1]
     if key == "unit":
         return np.arange(units)

@@ -16,7 +16,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from gru_edu.cell import GRUParams, gru_forward
-from .base import GATE_COLOURS, Explorer, _slider, new_figure
+from .base import GATE_COLOURS, Explorer, slider, new_figure
 
 
 def draw_memory(fig: Figure, steps: int, pulse_at: int) -> dict[str, Any]:
@@ -141,10 +141,10 @@ class MemoryExplorer(Explorer):
             raise ValueError(f"pulse_at must be in [0, {steps - 2}], got {pulse_at}")
         self.steps, self.pulse_at = steps, pulse_at
         c = self.controls
-        c["b_z"] = _slider(2.0, -3.0, 7.0, "$b_z$", step=0.1)
-        c["w_z"] = _slider(-4.0, -8.0, 4.0, "$W_z$", step=0.1)
-        c["w_h"] = _slider(2.0, -3.0, 3.0, "$W_h$", step=0.1)
-        c["u_h"] = _slider(0.0, -3.0, 3.0, "$U_h$", step=0.1)
+        c["b_z"] = slider(2.0, -3.0, 7.0, "$b_z$", step=0.1)
+        c["w_z"] = slider(-4.0, -8.0, 4.0, "$W_z$", step=0.1)
+        c["w_h"] = slider(2.0, -3.0, 3.0, "$W_h$", step=0.1)
+        c["u_h"] = slider(0.0, -3.0, 3.0, "$U_h$", step=0.1)
         self.figure = new_figure((9.0, 4.6))
         self.artists = draw_memory(self.figure, steps, pulse_at)
         box = W.HBox([W.VBox([c["b_z"], c["w_z"]]),

@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 if TYPE_CHECKING:
     from ..imdb.bundle import TrainedModel
 
-from .base import GATE_COLOURS, Explorer, _canvas_png, new_figure
+from .base import GATE_COLOURS, Explorer, canvas_png
 
 
 def draw_unit_words(fig: Figure, top_k: int) -> dict[str, Any]:
@@ -144,13 +144,7 @@ class UnitWordsExplorer(Explorer):
                          for k, s in enumerate(self.stats)],
                 value=0, description="layer", style=wide)
             row.append(c["layer"])
-        if self.live:
-            self.figure = new_figure((9.0, 3.4))
-        else:
-            from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-            self.figure = new_figure((9.0, 3.4), dpi=self.dpi)
-            FigureCanvasAgg(self.figure)
+        self.figure = self._figure_with_canvas((9.0, 3.4))
         self.artists = draw_unit_words(self.figure, self.top_k)
         self._finish(W.HBox(row), f"Across {first.n_reviews} reviews: where "
                                   "does a unit write, where does it keep?")
@@ -203,7 +197,7 @@ class UnitWordsExplorer(Explorer):
             self.figure.canvas.draw_idle()
         else:
             self.figure.canvas.draw()
-            self.view.value = _canvas_png(self.figure.canvas)
+            self.view.value = canvas_png(self.figure.canvas)
 
     def __repr__(self) -> str:
         s = self.state

@@ -3,7 +3,9 @@
 One module per stage:
 
 * :mod:`.feedback`  – :class:`Feedback`, findings, the one catalogue of mistakes
-* :mod:`.limits`    – time limits and errors of learner code, :func:`forbids`
+* :mod:`.limits`    – running learner code: time limits, :func:`forbids`
+* :mod:`.answers`   – what every check shares: a learner's answer read, its
+  errors named
 * :mod:`.guard`     – the call detector (what a learner's function executes)
 * :mod:`.a1_probes` – assignment 1's probes, reference answers, hypotheses
 * :mod:`.a1_cell`   – assignment 1's checks: GRU step, forward, backward, tools
@@ -18,5 +20,13 @@ One module per stage:
 * :mod:`.cli`       – the teacher's subcommands of ``python -m gru_edu``
 
 The assignments' tests call, e.g., ``a1_cell.check_gru_step(...).require()``
-after ``from gru_edu.grading import a1_cell``.
+after ``from gru_edu.grading import a1_cell``. The public names are the
+modules: none is imported with the package (``a2_imdb`` and ``a3_gates`` load
+Keras when a check runs).
 """
+
+__all__ = [
+    "feedback", "limits", "answers", "guard", "a1_probes", "a1_cell", "a2_imdb",
+    "a3_gates", "otter", "otter_run", "submissions", "gradebook", "release",
+    "containers", "cli",
+]

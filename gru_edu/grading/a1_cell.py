@@ -17,15 +17,14 @@ from .. import cell
 from ..cell import gradcheck, numpy_gru
 from ..cell.gradcheck import relative_error
 from . import guard
-from .a1_probes import (GRAD_KEYS, _ablation_table, _add_hypotheses, _as_array,
-                        _block_table, _check_output, _close, _explain,
-                        _grad_probe, _grads_close, _grads_dict, _make_probe,
-                        _one_step_table, _Probe, _reference, _reference_grads,
-                        _shape_finding, _student_fd,
-                        _truncated_grads)
-from .feedback import Feedback, Finding, _indent
-from .limits import (DEFAULT_SECONDS, TimeLimitExceeded, _check_defined, _copy,
-                     _Call, _report_error, _safe_call, forbids)
+from .a1_probes import (GRAD_KEYS, Probe, ablation_table, add_hypotheses, block_table,
+                        check_output, explain, grad_probe, grads_close, grads_dict,
+                        make_probe, one_step_table, reference_grads, reference_states,
+                        shape_finding, student_fd, truncated_grads)
+from .answers import (as_array, as_number, call_learner, check_defined, close,
+                      kind_and_shape, report_error)
+from .feedback import Feedback, Finding, indent
+from .limits import DEFAULT_SECONDS, Call, TimeLimitExceeded, forbids, safe_call
 
 
 __all__ = [
@@ -39,9 +38,7 @@ __all__ = [
     "check_relative_error",
 ]
 
-# --------------------------------------------------------------------------
-# check_gru_step
-# --------------------------------------------------------------------------
+# --- check_gru_step
 
 STEP_SIGNATURE = "gru_step(x_t, h_prev, kernel, recurrent_kernel, bias, reset_after=True)"
 FORWARD_SIGNATURE = ("gru_forward(x, kernel, recurrent_kernel, bias, reset_after=True,"
@@ -50,21 +47,34 @@ BACKWARD_SIGNATURE = ("gru_backward(dh_seq, x, kernel, recurrent_kernel, bias,"
                       " reset_after=True, h0=None)")
 
 
-def _step_runner(fn: Callable, seconds: float | None) -> Callable[[_Probe], _Call]:
-    def run(probe: _Probe) -> _Call:
-        p = probe.params
-        args = (_copy(probe.x[:, 0]), _copy(probe.h0_or_zeros()), _copy(p.kernel),
-                _copy(p.recurrent_kernel), _copy(p.bias), p.reset_after)
-        call = _safe_call(fn, args, seconds)
+def _runner(fn: Callable, seconds: float | None,
+            args_of: Callable[[Probe], tuple]) -> Callable[[Probe], Call]:
+    """Run ``fn`` on copies of a probe's arrays (learner code may change them in
+    place); its result as an array where it is one."""
+    def run(probe: Probe) -> Call:
+        args = tuple(np.array(a, copy=True) if isinstance(a, np.ndarray) else a
+                     for a in args_of(probe))
+        call = safe_call(fn, args, seconds)
         if call.ok:
-            arr = _as_array(call.value)
+            arr = as_array(call.value)
             call.value = arr if arr is not None else call.value
         return call
     return run
 
 
-def _step_reference(probe: _Probe) -> np.ndarray:
-    return _reference(probe)[:, 0]
+def _step_args(probe: Probe) -> tuple:
+    p = probe.params
+    return (probe.x[:, 0], probe.h0_or_zeros(), p.kernel, p.recurrent_kernel, p.bias,
+            p.reset_after)
+
+
+def _forward_args(probe: Probe) -> tuple:
+    p = probe.params
+    return probe.x, p.kernel, p.recurrent_kernel, p.bias, p.reset_after, probe.h0
+
+
+def _step_reference(probe: Probe) -> np.ndarray:
+    return reference_states(probe)[:, 0]
 
 
 @forbids(lambda: _a1_forbidden())
@@ -79,14 +89,14 @@ def check_gru_step(gru_step: Any, reset_after: Sequence[bool] = (True, False),
     swapped axis shows. Returns a :class:`Feedback`.
     """
     fb = Feedback("gru_step")
-    if not _check_defined(fb, gru_step, "gru_step", 6, STEP_SIGNATURE):
+    if not check_defined(fb, gru_step, "gru_step", 6, STEP_SIGNATURE):
         return fb
     batch, m, n = shape
-    run = _step_runner(gru_step, seconds)
+    run = _runner(gru_step, seconds, _step_args)
     ok_variants = []
     for ra in reset_after:
         ctx = f"reset_after={ra}"
-        probe = _make_probe(batch, 1, m, n, ra, seed)
+        probe = make_probe(batch, 1, m, n, ra, seed)
         before = len(fb.findings)
         _diagnose(fb, run, probe, _step_reference, "gru_step", "h_t", ctx,
                   (batch, n), "(batch, units)", _step_shape_mistakes)
@@ -114,7 +124,7 @@ def _single_variant_note(fb: Feedback, ok: list[bool], tried: Sequence[bool],
     fb.merge_variants()
 
 
-def _step_shape_mistakes(fb: Feedback, arr: np.ndarray, probe: _Probe, ctx: str) -> bool:
+def _step_shape_mistakes(fb: Feedback, arr: np.ndarray, probe: Probe, ctx: str) -> bool:
     b, n = probe.x.shape[0], probe.params.units
     if arr.shape == (b, 3 * n):
         fb.add("output_shape", f"gru_step returned shape {arr.shape} = (batch, 3*units):"
@@ -127,10 +137,10 @@ def _step_shape_mistakes(fb: Feedback, arr: np.ndarray, probe: _Probe, ctx: str)
     return False
 
 
-def _diagnose(fb: Feedback, run: Callable[[_Probe], _Call], probe: _Probe,
-              reference_fn: Callable[[_Probe], np.ndarray], name: str, what: str,
+def _diagnose(fb: Feedback, run: Callable[[Probe], Call], probe: Probe,
+              reference_fn: Callable[[Probe], np.ndarray], name: str, what: str,
               ctx: str, expected: tuple, shape_words: str,
-              shape_mistakes: Callable[[Feedback, np.ndarray, _Probe, str], bool]) -> None:
+              shape_mistakes: Callable[[Feedback, np.ndarray, Probe, str], bool]) -> None:
     """Run one probe; name what is wrong (exception, shape, hypothesis, ablation)."""
     call = run(probe)
     reference = reference_fn(probe)
@@ -140,47 +150,47 @@ def _diagnose(fb: Feedback, run: Callable[[_Probe], _Call], probe: _Probe,
         if not isinstance(call.error, (TimeLimitExceeded, NotImplementedError)):
             if _try_special_shapes(fb, run, probe, reference_fn, what, ctx):
                 return
-        _report_error(fb, call, name, ctx)
+        report_error(fb, call, name, ctx)
         return
-    arr = _check_output(fb, call.value, expected, name, ctx, shape_words)
+    arr = check_output(fb, call.value, expected, name, ctx, shape_words)
     if arr is None:
         return
     if arr.shape != expected:
         if not shape_mistakes(fb, arr, probe, ctx):
-            _shape_finding(fb, arr, expected, name, ctx, shape_words)
+            shape_finding(fb, arr, expected, name, ctx, shape_words)
         return
-    if _close(arr, reference):
+    if close(arr, reference):
         return
-    matches = _explain(arr, probe, reference, reference_fn)
+    matches = explain(arr, probe, reference, reference_fn)
     if matches:
-        _add_hypotheses(fb, matches, probe, ctx, what)
+        add_hypotheses(fb, matches, probe, ctx, what)
     elif not _try_special_shapes(fb, run, probe, reference_fn, what, ctx):
         err = float(np.max(np.abs(arr - reference)))
         fb.add("wrong_values", f"Largest difference from the reference: {err:.3g}.", ctx)
         # nothing named the mistake: the probes show where it is
-        fb.probes.append((ctx, _ablation_table(run, probe, reference_fn)))
+        fb.probes.append((ctx, ablation_table(run, probe, reference_fn)))
 
 
-def _try_special_shapes(fb: Feedback, run: Callable[[_Probe], _Call], probe: _Probe,
-                        reference_fn: Callable[[_Probe], np.ndarray], what: str,
+def _try_special_shapes(fb: Feedback, run: Callable[[Probe], Call], probe: Probe,
+                        reference_fn: Callable[[Probe], np.ndarray], what: str,
                         ctx: str) -> bool:
     """Square (input_dim == units) and PyTorch-like (input_dim == 3*units) probes."""
     b, t, _ = probe.x.shape
     n, ra = probe.params.units, probe.params.reset_after
     for m in (n, 3 * n):
-        special = _make_probe(b, t, m, n, ra, seed=11, with_h0=probe.h0 is not None)
+        special = make_probe(b, t, m, n, ra, seed=11, with_h0=probe.h0 is not None)
         call = run(special)
         if not call.ok:
             continue
-        arr = _as_array(call.value)
+        arr = as_array(call.value)
         ref = reference_fn(special)
-        if arr is None or arr.shape != ref.shape or _close(arr, ref):
+        if arr is None or arr.shape != ref.shape or close(arr, ref):
             continue
-        matches = _explain(arr, special, ref, reference_fn)
+        matches = explain(arr, special, ref, reference_fn)
         matches = [hs for hs in matches
                    if any(h.mistake in ("transposed_kernel", "swapped_kernels") for h in hs)]
         if matches:
-            _add_hypotheses(fb, matches, special, ctx, what)
+            add_hypotheses(fb, matches, special, ctx, what)
             fb.findings[-1].detail += (
                 f" (Found with input_dim={m} and units={n}: with other sizes the"
                 " same code fails or gives different numbers.)")
@@ -188,22 +198,7 @@ def _try_special_shapes(fb: Feedback, run: Callable[[_Probe], _Call], probe: _Pr
     return False
 
 
-# --------------------------------------------------------------------------
-# check_gru_forward
-# --------------------------------------------------------------------------
-
-
-def _forward_runner(fn: Callable, seconds: float | None) -> Callable[[_Probe], _Call]:
-    def run(probe: _Probe) -> _Call:
-        p = probe.params
-        args = (_copy(probe.x), _copy(p.kernel), _copy(p.recurrent_kernel), _copy(p.bias),
-                p.reset_after, _copy(probe.h0))
-        call = _safe_call(fn, args, seconds)
-        if call.ok:
-            arr = _as_array(call.value)
-            call.value = arr if arr is not None else call.value
-        return call
-    return run
+# --- check_gru_forward
 
 
 @forbids(lambda: _a1_forbidden())
@@ -217,18 +212,18 @@ def check_gru_forward(gru_forward: Any, reset_after: Sequence[bool] = (True, Fal
     ``(batch, time, input_dim, units)``.
     """
     fb = Feedback("gru_forward")
-    if not _check_defined(fb, gru_forward, "gru_forward", 6, FORWARD_SIGNATURE):
+    if not check_defined(fb, gru_forward, "gru_forward", 6, FORWARD_SIGNATURE):
         return fb
     batch, time, m, n = shape
-    run = _forward_runner(gru_forward, seconds)
+    run = _runner(gru_forward, seconds, _forward_args)
     ok_variants = []
     for ra in reset_after:
         ctx = f"reset_after={ra}"
         before = len(fb.findings)
         for with_h0 in (True, False):
-            probe = _make_probe(batch, time, m, n, ra, seed, with_h0=with_h0)
+            probe = make_probe(batch, time, m, n, ra, seed, with_h0=with_h0)
             n_before = len(fb.findings)
-            _diagnose(fb, run, probe, _reference, "gru_forward", "h_seq",
+            _diagnose(fb, run, probe, reference_states, "gru_forward", "h_seq",
                       ctx + ("" if with_h0 else ", h0=None"), (batch, time, n),
                       "(batch, time, units)", _forward_shape_mistakes)
             if len(fb.findings) > n_before:
@@ -277,13 +272,13 @@ def _called_learner_function(fn: Any, name: str) -> Callable | None:
     return None
 
 
-def _forward_shape_mistakes(fb: Feedback, arr: np.ndarray, probe: _Probe, ctx: str) -> bool:
-    ref = _reference(probe)
+def _forward_shape_mistakes(fb: Feedback, arr: np.ndarray, probe: Probe, ctx: str) -> bool:
+    ref = reference_states(probe)
     b, t, n = ref.shape
     cases = [
-        ((b, n), lambda a: _close(a, ref[:, -1]), "last_state_only"),
-        ((t, b, n), lambda a: _close(a, ref.transpose(1, 0, 2)), "time_major"),
-        ((b, t + 1, n), lambda a: _close(a[:, 1:], ref), "includes_h0"),
+        ((b, n), lambda a: close(a, ref[:, -1]), "last_state_only"),
+        ((t, b, n), lambda a: close(a, ref.transpose(1, 0, 2)), "time_major"),
+        ((b, t + 1, n), lambda a: close(a[:, 1:], ref), "includes_h0"),
     ]
     for shp, test, mistake in cases:
         if arr.shape == shp and test(arr):
@@ -297,7 +292,7 @@ def _forward_shape_mistakes(fb: Feedback, arr: np.ndarray, probe: _Probe, ctx: s
     return False
 
 
-def _refine_forward(fb: Feedback, run: Callable[[_Probe], _Call], probe: _Probe,
+def _refine_forward(fb: Feedback, run: Callable[[Probe], Call], probe: Probe,
                     first: int) -> None:
     """Sequence-level mistakes the step-level hypotheses cannot see."""
     new = fb.findings[first:]
@@ -305,7 +300,7 @@ def _refine_forward(fb: Feedback, run: Callable[[_Probe], _Call], probe: _Probe,
         return
     call = run(probe)
     arr = call.value
-    ref = _reference(probe)
+    ref = reference_states(probe)
     h0 = probe.h0_or_zeros()
     t = probe.x.shape[1]
     per_step = np.stack(
@@ -317,16 +312,16 @@ def _refine_forward(fb: Feedback, run: Callable[[_Probe], _Call], probe: _Probe,
         ("shifted_states", np.concatenate([h0[:, None], ref[:, :-1]], axis=1),
          "Your output at step t is the reference state of step t-1."),
         ("reversed_time", ref[:, ::-1], "Your states are the reference's in reverse order."),
-        ("reversed_time", _reference(probe.replace(x=probe.x[:, ::-1]))[:, ::-1],
+        ("reversed_time", reference_states(probe.replace(x=probe.x[:, ::-1]))[:, ::-1],
          "Your loop runs from the last input to the first."),
-        ("reversed_time", _reference(probe.replace(x=probe.x[:, ::-1])),
+        ("reversed_time", reference_states(probe.replace(x=probe.x[:, ::-1])),
          "Your loop runs from the last input to the first."),
     ]
     if probe.h0 is not None:
-        candidates.append(("h0_ignored", _reference(probe.replace(h0=None)),
+        candidates.append(("h0_ignored", reference_states(probe.replace(h0=None)),
                            "Your output equals the reference started from zeros."))
     for mistake, expected, detail in candidates:
-        if _close(arr, expected):
+        if close(arr, expected):
             fb.findings[first] = Finding(mistake, detail, new[0].context)
             # the ablation table would only repeat that everything differs
             fb.probes = [pr for pr in fb.probes if pr[0] != new[0].context]
@@ -334,7 +329,7 @@ def _refine_forward(fb: Feedback, run: Callable[[_Probe], _Call], probe: _Probe,
     # step right, sequence wrong: say so
     one = probe.replace(x=probe.x[:, :1])
     call1 = run(one)
-    if call1.ok and _close(call1.value, _reference(one)):
+    if call1.ok and close(call1.value, reference_states(one)):
         fb.findings[first].detail += (
             " With a single time step your output is right, so the step is fine and"
             " the loop over time is not: check how h_prev is updated and where h_t"
@@ -356,7 +351,7 @@ def check_gru_backward(gru_backward: Any, gru_forward: Any = None,
     finite differences of it, which tells a wrong forward from a wrong backward.
     """
     fb = Feedback("gru_backward")
-    if not _check_defined(fb, gru_backward, "gru_backward", 7, BACKWARD_SIGNATURE):
+    if not check_defined(fb, gru_backward, "gru_backward", 7, BACKWARD_SIGNATURE):
         return fb
     ok_variants = []
     for ra in reset_after:
@@ -377,63 +372,16 @@ def check_gru_backward(gru_backward: Any, gru_forward: Any = None,
 def _diagnose_backward(fb: Feedback, backward: Callable, forward: Any, ra: bool, seed: int,
                        shape: tuple[int, int, int, int], seconds: float | None, tol: float,
                        ctx: str) -> None:
-    probe, dh = _grad_probe(ra, seed, shape)
-    p = probe.params
-    args = (dh.copy(), probe.x.copy(), p.kernel.copy(), p.recurrent_kernel.copy(),
-            p.bias.copy(), ra, probe.h0.copy())
-    call = _safe_call(backward, args, seconds)
-    if not call.ok:
-        _report_error(fb, call, "gru_backward", ctx)
+    """Run one probe through ``backward``; name what is wrong with its gradients."""
+    probe, dh = grad_probe(ra, seed, shape)
+    got = _backward_grads(fb, backward, probe, dh, seconds, ctx)
+    if got is None:
         return
-    grads = _grads_dict(call.value)
-    if grads is None:
-        fb.add("missing_gradient", f"gru_backward returned a {type(call.value).__name__};"
-               " expected a dict of gradients.", ctx)
+    grads, ref = got
+    if grads_close(grads, ref, tol=tol):
         return
-    missing = [k for k in GRAD_KEYS if k not in grads or grads[k] is None]
-    if missing:
-        fb.add("missing_gradient", "Missing: " + ", ".join(missing) + ".", ctx)
+    if _named_gradient_mistake(fb, grads, ref, probe, dh, tol, ctx):
         return
-    ref = _reference_grads(probe, dh)
-    bad_shapes = []
-    for k in GRAD_KEYS:
-        arr = _as_array(grads[k])
-        if arr is None or arr.shape != ref[k].shape:
-            got = None if arr is None else arr.shape
-            hint = " (transposed)" if got == ref[k].shape[::-1] else ""
-            bad_shapes.append(f"d{k} is {got}, expected {ref[k].shape}{hint}")
-        grads[k] = arr
-    if bad_shapes:
-        fb.add("gradient_shape", "; ".join(bad_shapes) + ".", ctx)
-        return
-    if any(not np.all(np.isfinite(g)) for g in grads.values()):
-        fb.add("non_finite", "Some gradients are NaN or infinite.", ctx)
-        return
-    if _grads_close(grads, ref, tol=tol):
-        return
-    # named hypotheses
-    neg = {k: -v for k, v in ref.items()}
-    last = np.zeros_like(dh)
-    last[:, -1] = dh[:, -1]
-    hyps = [
-        ("gradient_sign", neg, "Your gradients are the reference's times -1."),
-        ("no_bptt", _truncated_grads(probe, dh),
-         "Your gradients equal those of a backward pass where nothing flows from"
-         " step t+1 back to step t."),
-        ("last_step_only", _reference_grads(probe, last),
-         "Your gradients equal the reference's for a loss on the last state only."),
-    ]
-    for mistake, expected, detail in hyps:
-        if _grads_close(grads, expected, tol=tol):
-            fb.add(mistake, detail, ctx)
-            return
-    if ra:
-        s_bias = grads["bias"]
-        if (np.allclose(s_bias[1], s_bias[0], atol=1e-9)
-                and not np.allclose(ref["bias"][1], ref["bias"][0])
-                and relative_error(s_bias[0], ref["bias"][0]) <= tol):
-            fb.add("recurrent_bias_row", "Your bias gradient has two equal rows.", ctx)
-            return
     forward_ok = True
     if forward is not None:
         fwd = check_gru_forward(forward, reset_after=(ra,), seconds=seconds)
@@ -441,10 +389,86 @@ def _diagnose_backward(fb: Feedback, backward: Callable, forward: Any, ra: bool,
         if not forward_ok and _forward_wrong(fb, grads, backward, forward, fwd, probe,
                                              dh, seconds, ctx):
             return
-    lines, wrong = _block_table(grads, ref, p.units, ra, tol)
+    _gradient_blocks(fb, grads, ref, backward, forward if forward_ok else None, probe, dh,
+                     seconds, tol, ctx)
+
+
+def _backward_grads(fb: Feedback, backward: Callable, probe: Probe, dh: np.ndarray,
+                    seconds: float | None, ctx: str
+                    ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]] | None:
+    """The learner's gradients and the reference's; None, with a finding, unless
+    every gradient is there, of the right shape and finite."""
+    p = probe.params
+    args = (dh.copy(), probe.x.copy(), p.kernel.copy(), p.recurrent_kernel.copy(),
+            p.bias.copy(), p.reset_after, probe.h0.copy())
+    call = call_learner(fb, backward, args, seconds, "gru_backward", ctx)
+    if call is None:
+        return None
+    grads = grads_dict(call.value)
+    if grads is None:
+        fb.add("missing_gradient", f"gru_backward returned a {type(call.value).__name__};"
+               " expected a dict of gradients.", ctx)
+        return None
+    missing = [k for k in GRAD_KEYS if k not in grads or grads[k] is None]
+    if missing:
+        fb.add("missing_gradient", "Missing: " + ", ".join(missing) + ".", ctx)
+        return None
+    ref = reference_grads(probe, dh)
+    bad_shapes = []
+    for k in GRAD_KEYS:
+        arr = as_array(grads[k])
+        if arr is None or arr.shape != ref[k].shape:
+            got = None if arr is None else arr.shape
+            hint = " (transposed)" if got == ref[k].shape[::-1] else ""
+            bad_shapes.append(f"d{k} is {got}, expected {ref[k].shape}{hint}")
+        grads[k] = arr
+    if bad_shapes:
+        fb.add("gradient_shape", "; ".join(bad_shapes) + ".", ctx)
+        return None
+    if any(not np.all(np.isfinite(g)) for g in grads.values()):
+        fb.add("non_finite", "Some gradients are NaN or infinite.", ctx)
+        return None
+    return grads, ref
+
+
+def _named_gradient_mistake(fb: Feedback, grads: dict, ref: dict, probe: Probe,
+                            dh: np.ndarray, tol: float, ctx: str) -> bool:
+    """Gradients equal to those of a known mistake: name it (True), else False."""
+    last = np.zeros_like(dh)
+    last[:, -1] = dh[:, -1]
+    hyps = [
+        ("gradient_sign", {k: -v for k, v in ref.items()},
+         "Your gradients are the reference's times -1."),
+        ("no_bptt", truncated_grads(probe, dh),
+         "Your gradients equal those of a backward pass where nothing flows from"
+         " step t+1 back to step t."),
+        ("last_step_only", reference_grads(probe, last),
+         "Your gradients equal the reference's for a loss on the last state only."),
+    ]
+    for mistake, expected, detail in hyps:
+        if grads_close(grads, expected, tol=tol):
+            fb.add(mistake, detail, ctx)
+            return True
+    if probe.params.reset_after:
+        s_bias = grads["bias"]
+        if (np.allclose(s_bias[1], s_bias[0], atol=1e-9)
+                and not np.allclose(ref["bias"][1], ref["bias"][0])
+                and relative_error(s_bias[0], ref["bias"][0]) <= tol):
+            fb.add("recurrent_bias_row", "Your bias gradient has two equal rows.", ctx)
+            return True
+    return False
+
+
+def _gradient_blocks(fb: Feedback, grads: dict, ref: dict, backward: Callable,
+                     forward: Callable | None, probe: Probe, dh: np.ndarray,
+                     seconds: float | None, tol: float, ctx: str) -> None:
+    """The wrong blocks, over the whole sequence or (if clearer) one step; with a
+    right ``forward``, its finite differences show the backward is what differs."""
+    p = probe.params
+    lines, wrong = block_table(grads, ref, p.units, p.reset_after, tol)
     detail = "Relative error of each block against gru_edu.cell (✓ ≤ %g):\n" % tol
-    detail += _indent("\n".join(lines))
-    one = _one_step_table(backward, probe, dh, seconds, tol)
+    detail += indent("\n".join(lines))
+    one = one_step_table(backward, probe, dh, seconds, tol)
     if one is not None:
         one_lines, one_wrong = one
         if not one_wrong:
@@ -454,13 +478,13 @@ def _diagnose_backward(fb: Feedback, backward: Callable, forward: Any, ra: bool,
         elif len(one_wrong) < len(wrong) or len(one_wrong) < len(one_lines) * 3:
             detail = ("With a single time step, where an error cannot spread through"
                       " time, the relative error of each block (✓ ≤ %g) is:\n" % tol
-                      + _indent("\n".join(one_lines)))
+                      + indent("\n".join(one_lines)))
             if len(wrong) > len(one_wrong):
                 detail += (f"\nOver {probe.x.shape[1]} steps the error spreads to"
                            f" {len(wrong)} blocks.")
             wrong = one_wrong
-    if forward is not None and forward_ok:
-        fd = _student_fd(forward, probe, dh, seconds)
+    if forward is not None:
+        fd = student_fd(forward, probe, dh, seconds)
         if fd is not None:
             e = max(relative_error(grads[k], fd[k]) for k in GRAD_KEYS)
             detail += (f"\nAgainst central finite differences of your gru_forward the"
@@ -471,7 +495,7 @@ def _diagnose_backward(fb: Feedback, backward: Callable, forward: Any, ra: bool,
 
 
 def _forward_wrong(fb: Feedback, grads: dict, backward: Callable, forward: Callable,
-                   fwd: Feedback, probe: _Probe, dh: np.ndarray, seconds: float | None,
+                   fwd: Feedback, probe: Probe, dh: np.ndarray, seconds: float | None,
                    ctx: str) -> bool:
     """Blame the forward pass only when the backward pass really depends on it.
 
@@ -484,8 +508,8 @@ def _forward_wrong(fb: Feedback, grads: dict, backward: Callable, forward: Calla
         fb.add("forward_wrong", f"Your gru_backward calls your gru_forward, which has:"
                f" {titles}.", ctx)
         return True
-    fd = _student_fd(forward, probe, dh, seconds)
-    if fd is not None and _grads_close(grads, fd, tol=1e-4):
+    fd = student_fd(forward, probe, dh, seconds)
+    if fd is not None and grads_close(grads, fd, tol=1e-4):
         fb.add("forward_wrong", f"Your gru_forward has: {titles}. Your gradients match"
                " finite differences of YOUR forward pass, so the derivative is"
                " consistent; the forward equations inside gru_backward repeat the"
@@ -494,9 +518,7 @@ def _forward_wrong(fb: Feedback, grads: dict, backward: Callable, forward: Calla
     return False
 
 
-# --------------------------------------------------------------------------
-# Gradient-check helpers (CS231n style)
-# --------------------------------------------------------------------------
+# --- Gradient-check helpers (CS231n style)
 
 
 @forbids(lambda: _a1_forbidden())
@@ -508,8 +530,8 @@ def check_numerical_gradient(numerical_gradient: Any,
     of ``x``, and ``x`` must hold its original values afterwards.
     """
     fb = Feedback("numerical_gradient")
-    if not _check_defined(fb, numerical_gradient, "numerical_gradient", 3,
-                          "numerical_gradient(f, x, eps=1e-5)"):
+    if not check_defined(fb, numerical_gradient, "numerical_gradient", 3,
+                         "numerical_gradient(f, x, eps=1e-5)"):
         return fb
     rng = np.random.default_rng(3)
     x = rng.standard_normal((3, 4))
@@ -521,11 +543,10 @@ def check_numerical_gradient(numerical_gradient: Any,
 
     exact = 3 * c * x**2
     x_in = x.copy()
-    call = _safe_call(numerical_gradient, (f, x_in, eps), seconds)
-    if not call.ok:
-        _report_error(fb, call, "numerical_gradient")
+    call = call_learner(fb, numerical_gradient, (f, x_in, eps), seconds, "numerical_gradient")
+    if call is None:
         return fb
-    arr = _as_array(call.value)
+    arr = as_array(call.value)
     if arr is None or arr.shape != x.shape:
         got = None if arr is None else arr.shape
         fb.add("output_shape", f"Returned {got}; expected the shape of x, {x.shape}.")
@@ -535,13 +556,13 @@ def check_numerical_gradient(numerical_gradient: Any,
     forward_d = c * ((x + eps) ** 3 - x**3) / eps
     backward_d = c * (x**3 - (x - eps) ** 3) / eps
     central = c * ((x + eps) ** 3 - (x - eps) ** 3) / (2 * eps)
-    if _close(arr, central, 1e-6, 1e-9):
+    if close(arr, central, 1e-6, 1e-9):
         pass
-    elif _close(arr, forward_d, 1e-6, 1e-9) or _close(arr, backward_d, 1e-6, 1e-9):
+    elif close(arr, forward_d, 1e-6, 1e-9) or close(arr, backward_d, 1e-6, 1e-9):
         fb.add("one_sided_difference", "With eps=1e-3 on f(x) = Σ c x³ your result is off"
                f" by {relative_error(arr, exact):.1e} (central: "
                f"{relative_error(central, exact):.1e}).")
-    elif _close(arr, 2 * central, 1e-6, 1e-9):
+    elif close(arr, 2 * central, 1e-6, 1e-9):
         fb.add("wrong_step_scale", "Your result is twice the derivative.")
     elif not fb.findings:
         fb.add("values_differ", "On f(x) = Σ c x³ your result differs from 3 c x²"
@@ -563,12 +584,12 @@ def _closure_case(fb: Feedback, numerical_gradient: Callable, x: np.ndarray,
     def f_closure(_: np.ndarray) -> float:
         return float(np.sum(c * x_in**3))
 
-    call = _safe_call(numerical_gradient, (f_closure, x_in, eps), seconds)
-    if not call.ok:
-        _report_error(fb, call, "numerical_gradient", "f reading x itself")
+    call = call_learner(fb, numerical_gradient, (f_closure, x_in, eps), seconds,
+                        "numerical_gradient", "f reading x itself")
+    if call is None:
         return
-    arr = _as_array(call.value)
-    if arr is None or arr.shape != x.shape or _close(arr, central, 1e-6, 1e-9):
+    arr = as_array(call.value)
+    if arr is None or arr.shape != x.shape or close(arr, central, 1e-6, 1e-9):
         return
     if np.allclose(arr, 0.0):
         fb.add("perturbs_copy", "With an f that reads the array x itself, not its"
@@ -587,8 +608,8 @@ def check_relative_error(relative_error_fn: Any,
     over the largest magnitude (CS231n divides entry by entry instead).
     """
     fb = Feedback("relative_error")
-    if not _check_defined(fb, relative_error_fn, "relative_error", 2,
-                          "relative_error(a, b)"):
+    if not check_defined(fb, relative_error_fn, "relative_error", 2,
+                         "relative_error(a, b)"):
         return fb
     rng = np.random.default_rng(5)
     a = rng.standard_normal((4, 3))
@@ -599,16 +620,15 @@ def check_relative_error(relative_error_fn: Any,
         ("a vector and zeros", a[0], np.zeros(3)),
     ]
     for label, u, v in cases:
-        call = _safe_call(relative_error_fn, (u.copy(), v.copy()), seconds)
-        if not call.ok:
-            _report_error(fb, call, "relative_error")
+        call = call_learner(fb, relative_error_fn, (u.copy(), v.copy()), seconds,
+                            "relative_error")
+        if call is None:
             return fb
         want = relative_error(u, v)
-        try:
-            got = float(np.asarray(call.value, dtype=np.float64))
-        except (TypeError, ValueError):
+        got = as_number(call.value)
+        if got is None:
             fb.add("relative_error_formula", f"For {label} it returned"
-                   f" {type(call.value).__name__} {np.shape(call.value)}; expected one number.")
+                   f" {kind_and_shape(call.value)}; expected one number.")
             return fb
         if not np.isclose(got, want, rtol=1e-6, atol=1e-12):
             absolute = float(np.max(np.abs(u - v)))
@@ -628,8 +648,8 @@ def check_relative_error(relative_error_fn: Any,
                    f" expected {want:.3g}.{hint}")
             return fb
     zeros = np.zeros(3)
-    call = _safe_call(relative_error_fn, (zeros, zeros.copy()), seconds)
-    value = _as_array(call.value) if call.ok else None
+    call = safe_call(relative_error_fn, (zeros, zeros.copy()), seconds)
+    value = as_array(call.value) if call.ok else None
     if not call.ok or value is None or not np.all(np.isfinite(value)):
         fb.add("zero_division", "relative_error(zeros, zeros) should be 0; yours gave "
                + (f"{type(call.error).__name__}" if not call.ok else f"{call.value}") + ".")
@@ -644,7 +664,7 @@ def _a1_forbidden() -> guard.Forbidden:
     return guard.Forbidden(
         "the reference implementation this assignment grades against (gru_edu.cell,"
         " the checks' own solvers, or another library's GRU)",
-        (numpy_gru, gradcheck, _reference, _step_reference, _reference_grads,
-         _truncated_grads),
+        (numpy_gru, gradcheck, reference_states, _step_reference, reference_grads,
+         truncated_grads),
         files=("keras/src/layers/rnn/gru.py", "torch/nn/modules/rnn.py"),
     )

@@ -18,22 +18,23 @@ import numpy as np
 from .. import cell
 from ..cell.numpy_gru import GRUParams
 from ..cell.gradcheck import numerical_gradient, relative_error
-from .feedback import GATE_NAMES, KERAS_BLOCKS, Feedback, _indent
-from .limits import TimeLimitExceeded, _Call, _safe_call
+from .answers import as_array, close
+from .feedback import GATE_NAMES, KERAS_BLOCKS, Feedback, indent
+from .limits import Call, TimeLimitExceeded, safe_call
 
 
 __all__ = [
-    "GRAD_KEYS",
-    "HYPOTHESES",
+    "GRAD_KEYS", "HYPOTHESES", "Probe", "make_probe", "reference_states", "explain",
+    "add_hypotheses", "ablation_table", "check_output", "shape_finding", "grads_dict",
+    "grad_probe", "reference_grads", "truncated_grads", "grads_close", "block_table",
+    "student_fd", "one_step_table",
 ]
 
-# --------------------------------------------------------------------------
-# Probes: small, reproducible inputs
-# --------------------------------------------------------------------------
+# --- Probes: small, reproducible inputs
 
 
 @dataclass
-class _Probe:
+class Probe:
     """Inputs for one call: weights, x ``(batch, time, input_dim)``, h0."""
 
     params: GRUParams
@@ -45,38 +46,30 @@ class _Probe:
             return self.h0
         return np.zeros((self.x.shape[0], self.params.units))
 
-    def replace(self, params: GRUParams | None = None, x: Any = None, h0: Any = "keep") -> "_Probe":
-        return _Probe(
+    def replace(self, params: GRUParams | None = None, x: Any = None, h0: Any = "keep") -> "Probe":
+        return Probe(
             params if params is not None else self.params,
             x if x is not None else self.x,
             self.h0 if isinstance(h0, str) else h0,
         )
 
 
-def _make_probe(batch: int, time: int, input_dim: int, units: int, reset_after: bool,
-                seed: int, with_h0: bool = True) -> _Probe:
+def make_probe(batch: int, time: int, input_dim: int, units: int, reset_after: bool,
+               seed: int, with_h0: bool = True) -> Probe:
+    """A reproducible random probe (``seed``); ``with_h0=False`` leaves h0 None."""
     params = GRUParams.random(input_dim, units, reset_after=reset_after, seed=seed, scale=0.8)
     rng = np.random.default_rng(seed + 1000)
     x = rng.standard_normal((batch, time, input_dim))
     h0 = np.tanh(rng.standard_normal((batch, units))) if with_h0 else None
-    return _Probe(params, x, h0)
+    return Probe(params, x, h0)
 
 
-def _reference(probe: _Probe) -> np.ndarray:
+def reference_states(probe: Probe) -> np.ndarray:
+    """Every state ``(batch, time, units)`` of the correct GRU on ``probe``."""
     return cell.gru_forward(probe.x, probe.params, h0=probe.h0_or_zeros())[0]
 
 
-def _close(a: Any, b: np.ndarray, rtol: float = 1e-5, atol: float = 1e-6) -> bool:
-    try:
-        a = np.asarray(a, dtype=np.float64)
-    except (TypeError, ValueError):
-        return False
-    return a.shape == b.shape and bool(np.allclose(a, b, rtol=rtol, atol=atol))
-
-
-# --------------------------------------------------------------------------
-# Hypotheses: a mistake is the correct GRU on transformed weights
-# --------------------------------------------------------------------------
+# --- Hypotheses: a mistake is the correct GRU on transformed weights
 
 
 def _blocks(a: np.ndarray, n: int) -> list[np.ndarray]:
@@ -232,8 +225,8 @@ def _hypotheses() -> list[_Hypothesis]:
 HYPOTHESES = _hypotheses()
 
 
-def _explain(student: np.ndarray, probe: _Probe, reference: np.ndarray,
-             reference_fn: Callable[[_Probe], np.ndarray] = _reference,
+def explain(student: np.ndarray, probe: Probe, reference: np.ndarray,
+            reference_fn: Callable[[Probe], np.ndarray] = reference_states,
              ) -> list[tuple[_Hypothesis, ...]]:
     """Hypotheses (one, else pairs) whose transformed reference equals ``student``."""
     outputs: list[tuple[tuple[_Hypothesis, ...], GRUParams]] = []
@@ -245,10 +238,10 @@ def _explain(student: np.ndarray, probe: _Probe, reference: np.ndarray,
     seen_outputs: list[np.ndarray] = [reference]
     for hs, q in outputs:
         y = reference_fn(probe.replace(params=q))
-        if any(_close(y, o, 1e-9, 1e-9) for o in seen_outputs):
+        if any(close(y, o, 1e-9, 1e-9) for o in seen_outputs):
             continue  # this transform does not change anything here
         seen_outputs.append(y)
-        if _close(student, y):
+        if close(student, y):
             singles.append(hs)
     if singles:
         return singles
@@ -261,17 +254,18 @@ def _explain(student: np.ndarray, probe: _Probe, reference: np.ndarray,
             if q is None:
                 continue
             y = reference_fn(probe.replace(params=q))
-            if any(_close(y, o, 1e-9, 1e-9) for o in seen_outputs):
+            if any(close(y, o, 1e-9, 1e-9) for o in seen_outputs):
                 continue
-            if _close(student, y):
+            if close(student, y):
                 pairs.append((h1, h2))
         if pairs:
             break
     return pairs
 
 
-def _add_hypotheses(fb: Feedback, matches: list[tuple[_Hypothesis, ...]], probe: _Probe,
-                    context: str, what: str) -> None:
+def add_hypotheses(fb: Feedback, matches: list[tuple[_Hypothesis, ...]], probe: Probe,
+                   context: str, what: str) -> None:
+    """Name the first explanation :func:`explain` found, one finding per mistake."""
     hs = matches[0]
     both = " together with " if len(hs) == 2 else ""
     for h in hs:
@@ -288,9 +282,7 @@ def _add_hypotheses(fb: Feedback, matches: list[tuple[_Hypothesis, ...]], probe:
         fb.add(h.mistake, detail, context, title)
 
 
-# --------------------------------------------------------------------------
-# Ablation probes: keep one part of the GRU, zero the rest
-# --------------------------------------------------------------------------
+# --- Ablation probes: keep one part of the GRU, zero the rest
 
 
 def _zero_blocks(a: np.ndarray, n: int, gates: str) -> np.ndarray:
@@ -301,7 +293,7 @@ def _zero_blocks(a: np.ndarray, n: int, gates: str) -> np.ndarray:
     return a
 
 
-def _ablations(probe: _Probe) -> list[tuple[str, str, _Probe]]:
+def _ablations(probe: Probe) -> list[tuple[str, str, Probe]]:
     """(name, what it isolates, probe) for each ablation."""
     p = probe.params
     n = p.units
@@ -332,49 +324,36 @@ def _ablations(probe: _Probe) -> list[tuple[str, str, _Probe]]:
     ]
 
 
-def _ablation_table(run: Callable[[_Probe], _Call], probe: _Probe,
-                    reference_fn: Callable[[_Probe], np.ndarray]) -> str:
+def ablation_table(run: Callable[[Probe], Call], probe: Probe,
+                   reference_fn: Callable[[Probe], np.ndarray]) -> str:
+    """✓/✗ per ablation of ``probe`` run through ``run``: where a learner's GRU differs."""
     marks, hints = [], []
     for name, isolates, ab in _ablations(probe):
         call = run(ab)
-        ok = call.ok and _close(call.value, reference_fn(ab))
+        ok = call.ok and close(call.value, reference_fn(ab))
         marks.append(f"{'✓' if ok else '✗'} {name}")
         if not ok:
             hints.append(isolates)
-    text = _indent("\n".join(marks))
+    text = indent("\n".join(marks))
     if hints and len(hints) < len(marks):
-        text += "\n" + _indent("Look at: " + "; ".join(hints) + ".")
+        text += "\n" + indent("Look at: " + "; ".join(hints) + ".")
     elif hints:
-        text += "\n" + _indent("Every part differs: look at what they share, the"
-                               " split into [z | r | h] blocks and the final blend.")
+        text += "\n" + indent("Every part differs: look at what they share, the"
+                              " split into [z | r | h] blocks and the final blend.")
     return text
 
 
-# --------------------------------------------------------------------------
-# Output checks shared by the step and the sequence
-# --------------------------------------------------------------------------
+# --- Output checks shared by the step and the sequence
 
 
-def _as_array(value: Any) -> np.ndarray | None:
-    if isinstance(value, (tuple, list)) and value and isinstance(value[0], np.ndarray):
-        value = value[0]  # (h, gates) is accepted: the first item is h
-    if value is None:
-        return None
-    try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        return None
-    return arr
-
-
-def _check_output(fb: Feedback, value: Any, expected_shape: tuple, name: str,
-                  context: str, shape_words: str) -> np.ndarray | None:
+def check_output(fb: Feedback, value: Any, expected_shape: tuple, name: str,
+                 context: str, shape_words: str) -> np.ndarray | None:
     """Shape and finiteness; the array when both are fine."""
     if value is None:
         fb.add("output_shape", f"{name} returned None: did you forget `return`?", context,
                "wrong output shape: nothing returned")
         return None
-    arr = _as_array(value)
+    arr = as_array(value)
     if arr is None:
         fb.add("output_shape", f"{name} returned a {type(value).__name__}, not an array.",
                context)
@@ -387,8 +366,9 @@ def _check_output(fb: Feedback, value: Any, expected_shape: tuple, name: str,
     return arr
 
 
-def _shape_finding(fb: Feedback, arr: np.ndarray, expected: tuple, name: str,
-                   context: str, shape_words: str) -> None:
+def shape_finding(fb: Feedback, arr: np.ndarray, expected: tuple, name: str,
+                  context: str, shape_words: str) -> None:
+    """The output-shape finding, with a hint when the axes are swapped or rearranged."""
     detail = (f"{name} returned shape {arr.shape}; expected {expected}"
               f" = {shape_words}.")
     if arr.shape == expected[::-1]:
@@ -398,14 +378,13 @@ def _shape_finding(fb: Feedback, arr: np.ndarray, expected: tuple, name: str,
     fb.add("output_shape", detail, context)
 
 
-# --------------------------------------------------------------------------
-# check_gru_backward
-# --------------------------------------------------------------------------
+# --- check_gru_backward
 
 GRAD_KEYS = ("kernel", "recurrent_kernel", "bias", "x", "h0")
 
 
-def _grads_dict(value: Any) -> dict[str, Any] | None:
+def grads_dict(value: Any) -> dict[str, Any] | None:
+    """Gradients as a dict, from a dict, ``as_dict()`` or attributes; None otherwise."""
     if isinstance(value, dict):
         return value
     if hasattr(value, "as_dict"):
@@ -415,20 +394,22 @@ def _grads_dict(value: Any) -> dict[str, Any] | None:
     return None
 
 
-def _grad_probe(reset_after: bool, seed: int, shape: tuple[int, int, int, int]
-                ) -> tuple[_Probe, np.ndarray]:
+def grad_probe(reset_after: bool, seed: int, shape: tuple[int, int, int, int]
+                ) -> tuple[Probe, np.ndarray]:
+    """A probe and the upstream gradient ``dh_seq`` for checking a backward pass."""
     batch, time, m, n = shape
-    probe = _make_probe(batch, time, m, n, reset_after, seed)
+    probe = make_probe(batch, time, m, n, reset_after, seed)
     dh = np.random.default_rng(seed + 7).standard_normal((batch, time, n))
     return probe, dh
 
 
-def _reference_grads(probe: _Probe, dh: np.ndarray) -> dict[str, np.ndarray]:
+def reference_grads(probe: Probe, dh: np.ndarray) -> dict[str, np.ndarray]:
+    """The correct gradients of ``sum(dh * h_seq)`` on ``probe``."""
     _, cache = cell.gru_forward(probe.x, probe.params, h0=probe.h0_or_zeros())
     return cell.gru_backward(dh, cache).as_dict()
 
 
-def _truncated_grads(probe: _Probe, dh: np.ndarray) -> dict[str, np.ndarray]:
+def truncated_grads(probe: Probe, dh: np.ndarray) -> dict[str, np.ndarray]:
     """Gradients with no flow from step t+1 to step t (each step on its own)."""
     _, cache = cell.gru_forward(probe.x, probe.params, h0=probe.h0_or_zeros())
     out = {k: None for k in GRAD_KEYS}
@@ -445,8 +426,9 @@ def _truncated_grads(probe: _Probe, dh: np.ndarray) -> dict[str, np.ndarray]:
     return out
 
 
-def _grads_close(student: dict[str, np.ndarray], ref: dict[str, np.ndarray],
-                 keys: Sequence[str] = GRAD_KEYS, tol: float = 1e-5) -> bool:
+def grads_close(student: dict[str, np.ndarray], ref: dict[str, np.ndarray],
+                keys: Sequence[str] = GRAD_KEYS, tol: float = 1e-5) -> bool:
+    """Every gradient in ``keys`` of the right shape and within relative error ``tol``."""
     for k in keys:
         s = np.asarray(student[k], dtype=np.float64)
         if s.shape != ref[k].shape or relative_error(s, ref[k]) > tol:
@@ -454,8 +436,8 @@ def _grads_close(student: dict[str, np.ndarray], ref: dict[str, np.ndarray],
     return True
 
 
-def _block_table(student: dict[str, np.ndarray], ref: dict[str, np.ndarray],
-                 n: int, reset_after: bool, tol: float) -> tuple[list[str], list[str]]:
+def block_table(student: dict[str, np.ndarray], ref: dict[str, np.ndarray],
+                n: int, reset_after: bool, tol: float) -> tuple[list[str], list[str]]:
     """Per-block relative errors: (lines, names of wrong blocks)."""
     lines, wrong = [], []
     for k in ("kernel", "recurrent_kernel", "bias"):
@@ -481,14 +463,14 @@ def _block_table(student: dict[str, np.ndarray], ref: dict[str, np.ndarray],
     return lines, wrong
 
 
-def _student_fd(forward: Callable, probe: _Probe, dh: np.ndarray,
-                seconds: float | None) -> dict[str, np.ndarray] | None:
+def student_fd(forward: Callable, probe: Probe, dh: np.ndarray,
+               seconds: float | None) -> dict[str, np.ndarray] | None:
     """Central differences of sum(dh * forward(...)) for the learner's own forward."""
     p = probe.params
     arrays = {"kernel": p.kernel.copy(), "recurrent_kernel": p.recurrent_kernel.copy(),
               "bias": p.bias.copy(), "x": probe.x.copy(), "h0": probe.h0_or_zeros().copy()}
 
-    # Only the learner's forward runs under the watch (through _safe_call);
+    # Only the learner's forward runs under the watch (through safe_call);
     # the finite differences around it are the checks' own code.
     deadline = None if seconds is None else monotonic() + 6 * seconds
 
@@ -496,13 +478,13 @@ def _student_fd(forward: Callable, probe: _Probe, dh: np.ndarray,
         left = None if deadline is None else deadline - monotonic()
         if left is not None and left <= 0:
             raise TimeLimitExceeded("time limit exceeded")
-        call = _safe_call(forward, (
+        call = safe_call(forward, (
             arrays["x"].copy(), arrays["kernel"].copy(),
             arrays["recurrent_kernel"].copy(), arrays["bias"].copy(),
             p.reset_after, arrays["h0"].copy()), left)
         if not call.ok:
             raise call.error
-        return float(np.sum(dh * np.asarray(_as_array(call.value), dtype=np.float64)))
+        return float(np.sum(dh * np.asarray(as_array(call.value), dtype=np.float64)))
 
     try:
         return {k: numerical_gradient(loss, a) for k, a in arrays.items()}
@@ -510,23 +492,23 @@ def _student_fd(forward: Callable, probe: _Probe, dh: np.ndarray,
         return None
 
 
-def _one_step_table(backward: Callable, probe: _Probe, dh: np.ndarray,
-                    seconds: float | None, tol: float) -> tuple[list[str], list[str]] | None:
+def one_step_table(backward: Callable, probe: Probe, dh: np.ndarray,
+                   seconds: float | None, tol: float) -> tuple[list[str], list[str]] | None:
     """The block table for the first time step alone, or None if that fails."""
     p = probe.params
     one = probe.replace(x=probe.x[:, :1])
     dh1 = dh[:, :1]
     args = (dh1.copy(), one.x.copy(), p.kernel.copy(), p.recurrent_kernel.copy(),
             p.bias.copy(), p.reset_after, one.h0.copy())
-    call = _safe_call(backward, args, seconds)
-    grads = _grads_dict(call.value) if call.ok else None
+    call = safe_call(backward, args, seconds)
+    grads = grads_dict(call.value) if call.ok else None
     if grads is None or any(k not in grads for k in GRAD_KEYS):
         return None
-    ref = _reference_grads(one, dh1)
+    ref = reference_grads(one, dh1)
     try:
         grads = {k: np.asarray(grads[k], dtype=np.float64) for k in GRAD_KEYS}
     except (TypeError, ValueError):
         return None
     if any(grads[k].shape != ref[k].shape for k in GRAD_KEYS):
         return None
-    return _block_table(grads, ref, p.units, p.reset_after, tol)
+    return block_table(grads, ref, p.units, p.reset_after, tol)

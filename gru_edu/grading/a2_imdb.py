@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from .feedback import Feedback
-from .limits import _check_defined, _report_error, _safe_call
+from .answers import call_learner, check_defined
 
 
 __all__ = [
@@ -25,12 +25,6 @@ __all__ = [
     "check_imdb_saved_model",
     "check_reported_accuracy",
 ]
-
-# ==========================================================================
-# Assignment 2: a Keras GRU classifier for IMDB under stated rules
-# ==========================================================================
-
-
 
 @dataclass(frozen=True)
 class ImdbRules:
@@ -117,11 +111,10 @@ def check_imdb_model(model_or_builder: Any, rules: ImdbRules | None = None,
     fb = Feedback("build_model")
     model = model_or_builder
     if not isinstance(model, keras.Model):
-        if not _check_defined(fb, model_or_builder, "build_model", 0, "build_model()"):
+        if not check_defined(fb, model_or_builder, "build_model", 0, "build_model()"):
             return fb
-        call = _safe_call(model_or_builder, (), seconds)
-        if not call.ok:
-            _report_error(fb, call, "build_model")
+        call = call_learner(fb, model_or_builder, (), seconds, "build_model")
+        if call is None:
             return fb
         model = call.value
     if not isinstance(model, keras.Model):
@@ -134,6 +127,25 @@ def check_imdb_model(model_or_builder: Any, rules: ImdbRules | None = None,
     elif len(shape) != 2 or shape[1] != rules.maxlen:
         fb.add("input_shape", f"The input shape is {shape}; expected (None, {rules.maxlen}).")
     layers = _keras_layers(model)
+    grus = _check_layers(fb, layers)
+    _check_output_and_loss(fb, model, layers)
+    n = int(model.count_params())
+    if n > rules.max_params:
+        parts = sorted(((int(layer.count_params()), layer.name) for layer in model.layers
+                        if layer.count_params()), reverse=True)
+        top = ", ".join(f"{name} {count:,}" for count, name in parts[:3])
+        fb.add("over_budget", f"{n:,} parameters for a budget of {rules.max_params:,}"
+               f" ({top}).")
+    if fb.passed:
+        fb.note(f"{n:,} parameters (budget {rules.max_params:,}); GRU layer(s): "
+                + ", ".join(f"{g.name} ({g.units} units)" for g in grus) + ".")
+    return fb
+
+
+def _check_layers(fb: Feedback, layers: list[Any]) -> list[Any]:
+    """A GRU, no other sequence layer, an Embedding that masks padding; the GRUs."""
+    import keras
+
     grus = [layer for layer in layers if isinstance(layer, keras.layers.GRU)]
     forbidden = (keras.layers.LSTM, keras.layers.SimpleRNN, keras.layers.Conv1D,
                  keras.layers.Conv2D, keras.layers.MultiHeadAttention,
@@ -150,6 +162,11 @@ def check_imdb_model(model_or_builder: Any, rules: ImdbRules | None = None,
         fb.add("no_embedding")
     elif embeddings and not embeddings[0].mask_zero:
         fb.add("no_mask", f"{embeddings[0].name} has mask_zero=False.")
+    return grus
+
+
+def _check_output_and_loss(fb: Feedback, model: Any, layers: list[Any]) -> None:
+    """A sigmoid probability out, compiled with binary cross-entropy."""
     out_shape = tuple(model.outputs[0].shape)
     last = layers[-1] if layers else None
     act = getattr(getattr(last, "activation", None), "__name__", "")
@@ -161,17 +178,6 @@ def check_imdb_model(model_or_builder: Any, rules: ImdbRules | None = None,
         fb.add("not_compiled")
     elif "binary_crossentropy" not in _loss_name(loss).replace(" ", "_"):
         fb.add("wrong_loss", f"The loss is {_loss_name(loss)!r}.")
-    n = int(model.count_params())
-    if n > rules.max_params:
-        parts = sorted(((int(layer.count_params()), layer.name) for layer in model.layers
-                        if layer.count_params()), reverse=True)
-        top = ", ".join(f"{name} {count:,}" for count, name in parts[:3])
-        fb.add("over_budget", f"{n:,} parameters for a budget of {rules.max_params:,}"
-               f" ({top}).")
-    if fb.passed:
-        fb.note(f"{n:,} parameters (budget {rules.max_params:,}); GRU layer(s): "
-                + ", ".join(f"{g.name} ({g.units} units)" for g in grus) + ".")
-    return fb
 
 
 def _imdb_slice(num_words: int, rules: ImdbRules, split: str, size: int | None
@@ -222,9 +228,8 @@ def check_imdb_learns(build_model: Any, rules: ImdbRules | None = None,
         loss = hist.history["loss"]
         return float(loss[0]), float(min(loss))
 
-    call = _safe_call(run, (), seconds)
-    if not call.ok:
-        _report_error(fb, call, "training build_model() on 128 reviews")
+    call = call_learner(fb, run, (), seconds, "training build_model() on 128 reviews")
+    if call is None:
         return fb
     first, best = call.value
     if not best < 0.5 * first:
@@ -235,15 +240,19 @@ def check_imdb_learns(build_model: Any, rules: ImdbRules | None = None,
     return fb
 
 
+def _whole(value: Any) -> bool:
+    """A whole number (NumPy's included), not a bool."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
 def check_imdb_training(epochs: Any, batch_size: Any, rules: ImdbRules | None = None
                         ) -> Feedback:
     """``EPOCHS`` and ``BATCH_SIZE`` within the rules."""
     rules = rules or imdb_rules()
     fb = Feedback("EPOCHS and BATCH_SIZE")
-    ok_int = lambda v: isinstance(v, (int, np.integer)) and not isinstance(v, bool)
-    if not ok_int(epochs) or not 1 <= epochs <= rules.max_epochs:
+    if not _whole(epochs) or not 1 <= epochs <= rules.max_epochs:
         fb.add("epochs_rule", f"EPOCHS = {epochs!r}; allowed: 1 to {rules.max_epochs}.")
-    if not ok_int(batch_size) or batch_size < 1:
+    if not _whole(batch_size) or batch_size < 1:
         fb.add("epochs_rule", f"BATCH_SIZE = {batch_size!r}; a positive whole number.")
     return fb
 
@@ -297,17 +306,16 @@ def _check_epochs(fb: Feedback, model: Any, batch_size: Any, train_reviews: Any,
     (what the learner's notebook trains on) is capped at the training reviews
     the rules allow, so a larger stated number buys no extra epochs.
     """
-    ok_int = lambda v: isinstance(v, (int, np.integer)) and not isinstance(v, bool)
     steps = optimizer_steps(model)
     if steps <= 0:
         fb.add("epochs_unverifiable", "The file's optimizer has taken no recorded steps.")
         return
-    if not ok_int(batch_size) or batch_size < 1:
+    if not _whole(batch_size) or batch_size < 1:
         fb.add("epochs_rule", f"BATCH_SIZE = {batch_size!r}: the grader needs it (a positive"
                " whole number) to count the epochs of the saved model.")
         return
     most = rules.train_size or 25_000 - rules.val_size
-    n = min(int(train_reviews), most) if ok_int(train_reviews) and train_reviews > 0 else most
+    n = min(int(train_reviews), most) if _whole(train_reviews) and train_reviews > 0 else most
     per_epoch = -(-n // int(batch_size))
     if steps > rules.max_epochs * per_epoch:
         detail = (f"The saved model's optimizer took {steps:,} steps: {steps / per_epoch:.1f}"
@@ -342,9 +350,8 @@ def check_imdb_saved_model(model_file: str | os.PathLike,
     if not path.exists():
         fb.add("no_saved_model", f"{path} does not exist (working folder: {Path.cwd()}).")
         return fb
-    call = _safe_call(keras.saving.load_model, (path,), seconds)
-    if not call.ok:
-        _report_error(fb, call, f"loading {path.name}")
+    call = call_learner(fb, keras.saving.load_model, (path,), seconds, f"loading {path.name}")
+    if call is None:
         return fb
     rules_fb = check_imdb_model(call.value, rules)
     fb.findings += rules_fb.findings
@@ -352,9 +359,9 @@ def check_imdb_saved_model(model_file: str | os.PathLike,
     _check_epochs(fb, call.value, batch_size, train_reviews, rules, history_file)
     if min_accuracy is None or not fb.passed:
         return fb
-    call = _safe_call(evaluate_saved_model, (path, rules), seconds)
-    if not call.ok:
-        _report_error(fb, call, "evaluating the saved model")
+    call = call_learner(fb, evaluate_saved_model, (path, rules), seconds,
+                        "evaluating the saved model")
+    if call is None:
         return fb
     acc = call.value
     n = rules.test_size or 25000

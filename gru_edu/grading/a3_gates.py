@@ -13,10 +13,10 @@ if TYPE_CHECKING:
     from ..imdb.bundle import TrainedModel
 
 from . import guard
-from .a1_probes import _as_array, _close
+from .answers import (as_array, as_number, call_learner, check_defined, close,
+                      kind_and_shape, report_error)
 from .feedback import Feedback
-from .limits import (DEFAULT_SECONDS, _check_defined, _report_error, _safe_call,
-                     forbids)
+from .limits import DEFAULT_SECONDS, forbids, safe_call
 
 
 __all__ = [
@@ -32,12 +32,6 @@ __all__ = [
     "trace_z",
     "check_gate_findings",
 ]
-
-# ==========================================================================
-# Assignment 3: reading the gates of a trained model
-# ==========================================================================
-
-
 
 def _cue_mask(ids: np.ndarray, cue_ids: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
     from ..imdb.vocab import START
@@ -84,7 +78,7 @@ def _a3_forbidden() -> guard.Forbidden:
     assignment is about using it.
     """
     return guard.Forbidden(
-        "the checks' own solution (the *_reference functions of gru_edu.grading.a3_gates), which"
+        "the checks' own solution (the *reference_states functions of gru_edu.grading.a3_gates), which"
         " this question grades your code against",
         (gate_reaction_reference, effect_size_reference, strongest_units_reference,
          _cue_mask),
@@ -107,6 +101,16 @@ def _gate_probe(seed: int = 0) -> tuple[np.ndarray, np.ndarray, list[int]]:
     return z, ids, [7, 11]
 
 
+def _unit_vector(fb: Feedback, value: Any, want: np.ndarray) -> np.ndarray | None:
+    """``value`` as an array of ``want``'s shape, one value per unit; None, with a finding, if not."""
+    arr = as_array(value)
+    if arr is None or arr.shape != want.shape:
+        got = None if arr is None else arr.shape
+        fb.add("output_shape", f"Returned shape {got}; expected (units,) = {want.shape}.")
+        return None
+    return arr
+
+
 @forbids(lambda: _a3_forbidden())
 def check_gate_reaction(gate_reaction: Any, seed: int = 0,
                         seconds: float | None = DEFAULT_SECONDS) -> Feedback:
@@ -114,21 +118,19 @@ def check_gate_reaction(gate_reaction: Any, seed: int = 0,
     from ..imdb.vocab import START
 
     fb = Feedback("gate_reaction")
-    if not _check_defined(fb, gate_reaction, "gate_reaction", 3,
-                          "gate_reaction(z, ids, cue_ids)"):
+    if not check_defined(fb, gate_reaction, "gate_reaction", 3,
+                         "gate_reaction(z, ids, cue_ids)"):
         return fb
     z, ids, cues = _gate_probe(seed)
-    call = _safe_call(gate_reaction, (z.copy(), ids.copy(), list(cues)), seconds)
-    if not call.ok:
-        _report_error(fb, call, "gate_reaction")
+    call = call_learner(fb, gate_reaction, (z.copy(), ids.copy(), list(cues)), seconds,
+                        "gate_reaction")
+    if call is None:
         return fb
-    arr = _as_array(call.value)
     want = gate_reaction_reference(z, ids, cues)
-    if arr is None or arr.shape != want.shape:
-        got = None if arr is None else arr.shape
-        fb.add("output_shape", f"Returned shape {got}; expected (units,) = {want.shape}.")
+    arr = _unit_vector(fb, call.value, want)
+    if arr is None:
         return fb
-    if _close(arr, want, 1e-7, 1e-9):
+    if close(arr, want, 1e-7, 1e-9):
         return fb
     cue, other = _cue_mask(ids, cues)
     in_cue = np.isin(ids, cues)
@@ -144,7 +146,7 @@ def check_gate_reaction(gate_reaction: Any, seed: int = 0,
     hyps.append(("mean_of_means", np.mean([z[b][cue[b]].mean(0) for b in range(len(z))], 0)
                  - np.mean([z[b][other[b]].mean(0) for b in range(len(z))], 0)))
     for mistake, value in hyps:
-        if _close(arr, value, 1e-7, 1e-9):
+        if close(arr, value, 1e-7, 1e-9):
             fb.add(mistake, "Your result equals the reaction computed that way.")
             return fb
     fb.add("values_differ", f"Largest difference from the expected reaction:"
@@ -157,21 +159,20 @@ def check_effect_size(effect_size: Any, seed: int = 1,
                       seconds: float | None = DEFAULT_SECONDS) -> Feedback:
     """Check ``effect_size(z, ids, cue_ids, unit) -> float`` (Cohen's d, pooled)."""
     fb = Feedback("effect_size")
-    if not _check_defined(fb, effect_size, "effect_size", 4,
-                          "effect_size(z, ids, cue_ids, unit)"):
+    if not check_defined(fb, effect_size, "effect_size", 4,
+                         "effect_size(z, ids, cue_ids, unit)"):
         return fb
     z, ids, cues = _gate_probe(seed)
     for unit in (0, 3):
-        call = _safe_call(effect_size, (z.copy(), ids.copy(), list(cues), unit), seconds)
-        if not call.ok:
-            _report_error(fb, call, "effect_size")
+        call = call_learner(fb, effect_size, (z.copy(), ids.copy(), list(cues), unit),
+                            seconds, "effect_size")
+        if call is None:
             return fb
         want = effect_size_reference(z, ids, cues, unit)
-        try:
-            got = float(np.asarray(call.value, dtype=np.float64))
-        except (TypeError, ValueError):
-            fb.add("output_shape", f"Returned {type(call.value).__name__}"
-                   f" {np.shape(call.value)}; expected one number.")
+        got = as_number(call.value)
+        if got is None:
+            fb.add("output_shape", f"Returned {kind_and_shape(call.value)}; expected one"
+                   " number.")
             return fb
         if np.isclose(got, want, rtol=1e-7, atol=1e-12):
             continue
@@ -205,16 +206,16 @@ def check_strongest_units(strongest_units: Any, seed: int | None = None,
                           seconds: float | None = DEFAULT_SECONDS) -> Feedback:
     """Check ``strongest_units(reaction, k)``: k unit indices, largest |reaction| first."""
     fb = Feedback("strongest_units")
-    if not _check_defined(fb, strongest_units, "strongest_units", 2,
-                          "strongest_units(reaction, k=3)"):
+    if not check_defined(fb, strongest_units, "strongest_units", 2,
+                         "strongest_units(reaction, k=3)"):
         return fb
     reaction = np.array([0.02, -0.31, 0.12, 0.25, -0.05, 0.4, -0.18])
     if seed is not None:
         reaction = np.random.default_rng(seed).normal(0, 0.2, 9)
     for k in (3, 1):
-        call = _safe_call(strongest_units, (reaction.copy(), k), seconds)
-        if not call.ok:
-            _report_error(fb, call, "strongest_units")
+        call = call_learner(fb, strongest_units, (reaction.copy(), k), seconds,
+                            "strongest_units")
+        if call is None:
             return fb
         want = strongest_units_reference(reaction, k)
         try:
@@ -242,32 +243,30 @@ def check_z_at_word(z_at_word: Any, text_trace: Any, word: str,
                     seconds: float | None = DEFAULT_SECONDS) -> Feedback:
     """Check ``z_at_word(text_trace, word) -> (units,)``: z at the first step reading ``word``."""
     fb = Feedback("z_at_word")
-    if not _check_defined(fb, z_at_word, "z_at_word", 2, "z_at_word(text_trace, word)"):
+    if not check_defined(fb, z_at_word, "z_at_word", 2, "z_at_word(text_trace, word)"):
         return fb
-    call = _safe_call(z_at_word, (text_trace, word), seconds)
+    call = safe_call(z_at_word, (text_trace, word), seconds)
     z = text_trace.trace.z[0]
     steps = [t for t, w in enumerate(text_trace.words) if w == word]
     if not steps:  # an absent word: a ValueError or None, as the question asks
         if call.ok and call.value is not None:
             fb.add("absent_word", f"{word!r} is not in this review, and your function"
-                   f" returned {type(call.value).__name__} {np.shape(call.value)}.")
+                   f" returned {kind_and_shape(call.value)}.")
         elif not call.ok and not isinstance(call.error, ValueError):
-            _report_error(fb, call, "z_at_word")
+            report_error(fb, call, "z_at_word")
         return fb
     if not call.ok:
-        _report_error(fb, call, "z_at_word")
+        report_error(fb, call, "z_at_word")
         return fb
     want = z[steps[0]]
-    arr = _as_array(call.value)
-    if arr is None or arr.shape != want.shape:
-        got = None if arr is None else arr.shape
-        fb.add("output_shape", f"Returned shape {got}; expected (units,) = {want.shape}.")
+    arr = _unit_vector(fb, call.value, want)
+    if arr is None:
         return fb
-    if _close(arr, want, 1e-7, 1e-9):
+    if close(arr, want, 1e-7, 1e-9):
         return fb
     t = steps[0]
     for dt in (-1, 1):
-        if 0 <= t + dt < len(z) and _close(arr, z[t + dt], 1e-7, 1e-9):
+        if 0 <= t + dt < len(z) and close(arr, z[t + dt], 1e-7, 1e-9):
             fb.add("off_by_one", f"Your values are z at step {t + dt}; {word!r} is read at"
                    f" step {t}.")
             return fb
@@ -330,7 +329,7 @@ def _check_own_findings(fb: Feedback, functions: dict[str, Any], z: np.ndarray,
     own: dict[str, Any] = {}
 
     def run(name: str, fn: Callable, *args: Any) -> Any:
-        call = _safe_call(fn, args, DEFAULT_SECONDS)
+        call = safe_call(fn, args, DEFAULT_SECONDS)
         if not call.ok:
             raise _NotOwn(f"your {name} raised {type(call.error).__name__}")
         return call.value

@@ -18,6 +18,7 @@ __all__ = [
     "Finding",
     "Feedback",
     "FeedbackFailure",
+    "indent",
 ]
 
 #: The order of the three weight blocks in a Keras GRU kernel, bias and
@@ -25,9 +26,7 @@ __all__ = [
 KERAS_BLOCKS = ("z", "r", "h")
 GATE_NAMES = {"z": "update gate z", "r": "reset gate r", "h": "candidate h̃"}
 
-# --------------------------------------------------------------------------
-# The catalogue of mistakes: id -> (short title, what to do about it)
-# --------------------------------------------------------------------------
+# --- The catalogue of mistakes: id -> (short title, what to do about it)
 
 MISTAKES: dict[str, tuple[str, str]] = {
     "not_defined": (
@@ -388,9 +387,7 @@ MISTAKES: dict[str, tuple[str, str]] = {
 }
 
 
-# --------------------------------------------------------------------------
-# Feedback
-# --------------------------------------------------------------------------
+# --- Feedback
 
 
 @dataclass
@@ -410,10 +407,10 @@ class Finding:
         where = f" ({self.context})" if self.context else ""
         lines = [f"✗ {self.title[0].upper()}{self.title[1:]}{where}."]
         if self.detail:
-            lines.append(_indent(self.detail))
+            lines.append(indent(self.detail))
         advice = MISTAKES[self.mistake][1]
         if advice:
-            lines.append(_indent("What to do: " + advice))
+            lines.append(indent("What to do: " + advice))
         return "\n".join(lines)
 
 
@@ -530,5 +527,6 @@ def _titles(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip().startswith("✗")]
 
 
-def _indent(text: str, prefix: str = "  ") -> str:
+def indent(text: str, prefix: str = "  ") -> str:
+    """``text`` with every line indented: details under a finding's ✗ line."""
     return "\n".join(prefix + line for line in text.splitlines())

@@ -1,52 +1,41 @@
 """The call detector: what a learner's function executes while a check runs it.
 
-A question forbids some code (assignment 1 forbids :mod:`gru_edu.cell`, the
-reference its checks compare with; assignment 3 forbids the checks' own
-``*_reference`` solvers). Reading names in the learner's code cannot see
+A question forbids some code (assignment 1 :mod:`gru_edu.cell`, the reference
+its checks compare with; assignment 3 the checks' own ``*_reference``
+solvers). Reading names in the learner's code cannot see
 ``importlib.import_module("gru_edu." + "cell")``, a ``functools.partial`` or a
-module kept in a dict, so this module watches *execution* instead: while a
-check runs a learner's function, a profile hook (:func:`sys.setprofile`, and
+module kept in a dict, so this module watches *execution*: while a check runs
+a learner's function, a profile hook (:func:`sys.setprofile`, and
 :func:`threading.setprofile` for threads the function starts; Python 3.11 has
 no ``sys.monitoring``) sees every Python function that starts. A start of
-forbidden code is a :class:`Hit`, whatever route led there; the check then
-names the mistake "calls the reference implementation".
+forbidden code is a :class:`Hit`, whatever route led there, and the check
+names the mistake "calls the reference implementation". The hook is
+installed only for the learner's call, so the reference the check itself runs
+for the expected answer is never counted.
 
-Because the hook is installed only for the duration of the learner's call,
-everything it sees ran below the learner's function on the stack; the
-reference the check itself calls to compute the expected answer runs outside
-that window and is never counted.
+Forbidden code (a :class:`Forbidden` declares it): the functions and methods
+of the forbidden modules and the forbidden functions, by code object (a copy
+made with ``types.FunctionType(f.__code__, ...)`` is the same code) and by a
+*fingerprint* of bytecode and names (their source run again with ``exec``;
+helpers too small to tell from independent code are not fingerprinted);
+reading their source with :mod:`inspect`; files of other GRU implementations
+(``keras.layers.GRU``, ``torch.nn.GRU``) when a question says so.
 
-What counts as forbidden code (a :class:`Forbidden` declares it):
-
-* every function and method defined in the forbidden modules and the
-  forbidden functions themselves, by code object (so a copy made with
-  ``types.FunctionType(f.__code__, ...)`` is the same code);
-* a *fingerprint* (bytecode and names) of each of them, so that the source
-  fetched and run again with ``exec`` (a new code object) is recognised too,
-  as long as it was not edited; small helpers (a one-line sigmoid) are not
-  fingerprinted, since an independent solution may well compile to the same
-  bytes;
-* reading the source of a forbidden object with :mod:`inspect`;
-* files of other GRU implementations (``keras.layers.GRU``,
-  ``torch.nn.GRU``), when a question says so.
-
-Reaching into the grader is recorded as well: switching the hook off
+Reaching into the grader is recorded too: switching the hook off
 (``sys.setprofile``, ``sys.settrace``), reading the checks' frames
 (``sys._getframe``, ``inspect.currentframe``, ``inspect.stack``), searching
-the garbage collector's objects, changing the time limit's signals, or using
-``ctypes``; the hook's setters and the signal functions are replaced for the
-duration of the call, so that switching the hook or the time limit off does
-not work either.
+the garbage collector's objects, changing the time limit's signals, using
+``ctypes``. The hook's setters and the signal functions are replaced during
+the call, so switching the hook or the time limit off does not work either.
 
-Not covered: code that reads the checks' frames through a traceback
-(``err.__traceback__.tb_frame``; the checks compute expected answers only
-after the learner's call returns, so there is nothing to read), source that was
-edited before being run, work done before the check started (a table of
-answers computed at the top of the notebook), and native code.
+Not covered: the checks' frames read through a traceback (the expected
+answers are computed only after the learner's call returns), source edited
+before it runs, work done before the check started, native code.
 """
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import inspect
 import signal
@@ -322,16 +311,8 @@ class Watch:
         return [h.what for h in self.hits if h.kind == "tampering"]
 
 
-def _ctypes_mark() -> Callable | None:
-    """A ctypes function every use of ``ctypes.pythonapi``/``CDLL`` runs through."""
-    try:
-        import ctypes
-    except ImportError:  # pragma: no cover - CPython always has it
-        return None
-    return ctypes.CDLL.__getattr__
-
-
-_CTYPES_MARK = _ctypes_mark()
+#: A ctypes function every use of ``ctypes.pythonapi``/``CDLL`` runs through.
+_CTYPES_MARK = ctypes.CDLL.__getattr__
 _FUNCTIONS_BY_CODE: dict[types.CodeType, Callable] = {
     f.__code__: f for f in (*_SOURCE_READERS, *_FRAME_READERS, _CTYPES_MARK,
                             *_TAMPERING_BUILTINS)
@@ -339,9 +320,7 @@ _FUNCTIONS_BY_CODE: dict[types.CodeType, Callable] = {
 }
 
 
-# --------------------------------------------------------------------------
-# Stopping learner code that catches the exception meant to stop it
-# --------------------------------------------------------------------------
+# --- Stopping learner code that catches the exception meant to stop it
 
 _SETTRACE = sys.settrace  # the real one, whatever a watch has replaced
 _STOPPING: dict[str, Any] = {"exc": None, "previous": None}

@@ -1,17 +1,15 @@
-"""Running learner code: time limits, the call detector, errors as feedback.
+"""Running learner code: time limits and the call detector.
 
-Every call of a learner's function goes through :func:`_safe_call`: a time
-limit (:func:`call_with_time_limit`), the watch of :mod:`.guard` when the
-check forbids code (:func:`forbids`), and an exception or an infinite loop
-turned into a named finding (:func:`_report_error`), never a crash.
+Every call of a learner's function goes through :func:`safe_call`: a time
+limit (:func:`call_with_time_limit`) and the watch of :mod:`.guard` when the
+check forbids code (:func:`forbids`); an exception or an infinite loop comes
+back as a :class:`Call` (:mod:`.answers` turns it into a named finding).
 """
 
 from __future__ import annotations
 
 import contextvars
 import functools
-import inspect
-import os
 import signal
 import threading
 import traceback
@@ -20,8 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-import numpy as np
-
+from ..config import check_seconds
 from . import guard
 from .feedback import Feedback
 
@@ -31,15 +28,13 @@ __all__ = [
     "TimeLimitExceeded",
     "call_with_time_limit",
     "forbids",
+    "safe_call",
+    "Call",
 ]
 
-DEFAULT_SECONDS = float(os.environ.get("GRU_EDU_CHECK_SECONDS", "10"))
+DEFAULT_SECONDS = check_seconds()
 """Time limit for one call of a learner's function on the small probe inputs
 (seconds; environment variable ``GRU_EDU_CHECK_SECONDS``, default 10)."""
-
-# --------------------------------------------------------------------------
-# Running learner code: time limits, exceptions, where it failed
-# --------------------------------------------------------------------------
 
 
 class TimeLimitExceeded(BaseException):
@@ -118,7 +113,9 @@ def _call_in_thread(fn: Callable, args: tuple, kwargs: dict, seconds: float) -> 
 
 
 @dataclass
-class _Call:
+class Call:
+    """What one call of learner code gave: its value, or the error and the line it came from."""
+
     value: Any = None
     error: BaseException | None = None
     where: str = ""
@@ -207,74 +204,30 @@ def _caught(fb: Feedback, watch: guard.Watch) -> Feedback:
     return out
 
 
-def _safe_call(fn: Callable, args: Sequence[Any], seconds: float | None,
-               kwargs: dict | None = None) -> _Call:
+def safe_call(fn: Callable, args: Sequence[Any], seconds: float | None,
+              kwargs: dict | None = None) -> Call:
+    """``fn(*args, **kwargs)`` as learner code: under the time limit and the check's
+    watch (:func:`forbids`); an exception is returned in the :class:`Call`, not raised.
+
+    A function that once ran out of time fails at once afterwards.
+    """
     try:
         if fn in _TIMED_OUT:
-            return _Call(error=TimeLimitExceeded("time limit exceeded"), where=_TIMED_OUT[fn])
+            return Call(error=TimeLimitExceeded("time limit exceeded"), where=_TIMED_OUT[fn])
     except TypeError:  # not weak-referenceable or unhashable: just call it
         pass
     watch = _WATCH.get()
     try:
         if watch is not None:
-            return _Call(call_with_time_limit(watch.call, fn, *args, seconds=seconds,
-                                              **(kwargs or {})))
-        return _Call(call_with_time_limit(fn, *args, seconds=seconds, **(kwargs or {})))
+            return Call(call_with_time_limit(watch.call, fn, *args, seconds=seconds,
+                                             **(kwargs or {})))
+        return Call(call_with_time_limit(fn, *args, seconds=seconds, **(kwargs or {})))
     except TimeLimitExceeded as err:
         where = _learner_line(err, chain=True)
         try:
             _TIMED_OUT[fn] = where
         except TypeError:
             pass
-        return _Call(error=err, where=where)
+        return Call(error=err, where=where)
     except Exception as err:  # noqa: BLE001 - learner code may raise anything
-        return _Call(error=err, where=_learner_line(err))
-
-
-def _copy(a: Any) -> Any:
-    return np.array(a, copy=True) if isinstance(a, np.ndarray) else a
-
-
-def _report_error(fb: Feedback, call: _Call, name: str, context: str = "") -> None:
-    """Turn an exception from learner code into a named finding."""
-    err = call.error
-    where = f" at {call.where}" if call.where else ""
-    if isinstance(err, TimeLimitExceeded):
-        fb.add("timeout", f"{name} did not return{where}.", context)
-    elif isinstance(err, NotImplementedError):
-        fb.add("not_implemented", f"{name} still raises NotImplementedError.", context)
-    else:
-        msg = f"{type(err).__name__}: {err}".strip()
-        detail = f"{name} raised {msg}{where}."
-        line = call.where.lower()
-        shape_error = isinstance(err, ValueError) and any(
-            s in str(err) for s in ("matmul", "shapes", "aligned", "broadcast", "dimension")
-        )
-        if shape_error and (".t`" in line or ".t)" in line or ".t " in line
-                            or "transpose" in line):
-            fb.add("transposed_kernel", detail, context)
-        elif shape_error:
-            fb.add("exception", detail + " A size mismatch in a product usually means"
-                   " a transposed weight matrix or a gate block cut along the wrong"
-                   " axis (cut columns: kernel[:, :n], not kernel[:n]).", context)
-        else:
-            fb.add("exception", detail, context)
-
-
-def _check_defined(fb: Feedback, fn: Any, name: str, n_params: int, signature: str) -> bool:
-    """Is ``fn`` a function taking the assignment's parameters? Findings if not."""
-    if fn is None:
-        fb.add("not_defined", f"No function called {name} was found.")
-        return False
-    if not callable(fn):
-        fb.add("not_defined", f"{name} is a {type(fn).__name__}, not a function.")
-        return False
-    try:
-        inspect.signature(fn).bind(*range(n_params))
-    except TypeError:
-        fb.add("signature", f"Expected {signature}; yours is"
-               f" {name}{inspect.signature(fn)}.")
-        return False
-    except ValueError:  # builtins without a signature: just try calling
-        pass
-    return True
+        return Call(error=err, where=_learner_line(err))

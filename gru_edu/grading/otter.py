@@ -10,28 +10,15 @@ SOLUTION``, public and hidden tests that call the checks of
     python -m gru_edu grade NAME SUBMISSIONS/ --out DIR  # gradebook + feedback
 
 ``generate`` runs ``otter assign`` and writes, reproducibly (same master, same
-bytes), ``dist/assignments/NAME/student/`` (the notebook to hand out: stubs
-instead of solutions, hidden tests removed, public checks kept) and
-``dist/assignments/NAME/autograder/autograder.zip``.
+bytes), ``dist/assignments/NAME/student/`` (stubs instead of solutions, hidden
+tests removed) and ``dist/assignments/NAME/autograder/autograder.zip``.
 
-``grade`` reads a folder as an LMS bulk download gives it
-(:mod:`gru_edu.grading.submissions`: plain, Canvas or Moodle names), runs
-every submission through ``otter run`` in its own process, several processes
-at once (``workers``), with a time limit per cell and per submission, and
-writes ``gradebook.csv``, ``scores.csv``, ``feedback/STUDENT.md|html`` and
-``logs/`` (:mod:`gru_edu.grading.gradebook`); the table is printed too.
-``otter grade`` needs Docker; ``otter run`` grades one notebook in the current
-environment, which is what this wraps.
-
-Every cell of a submission — its check cells (``grader.check("q1")``)
-included — that runs past ``--cell-timeout`` is interrupted and grading goes
-on with the next cell. The tests otter runs after the notebook run one
-question per cell, each under ``--test-timeout``, so a question whose tests
-never end costs that question only. A submission past ``--timeout`` gets zero
-and the status ``timed_out``. Inside the tests, every call of learner code has its own time
-limit (:func:`gru_edu.grading.limits.call_with_time_limit`). Each submission's process
-(and the kernel it starts) also runs under memory and CPU-time limits
-(``resource``, Linux and macOS), ``--memory`` and ``--cpu-seconds``.
+``grade`` reads an LMS bulk download (:mod:`gru_edu.grading.submissions`) and
+runs every submission through ``otter run`` (``otter grade`` needs Docker) in
+its own process, several at once, under the limits of :class:`Limits`: a
+cell, or a question's tests, that runs too long costs that cell or question
+only; a submission past its whole limit gets zero (``timed_out``). It writes
+the gradebook and feedback files of :mod:`gru_edu.grading.gradebook`.
 """
 
 from __future__ import annotations
@@ -40,7 +27,6 @@ import json
 import os
 import re
 import shutil
-import sys
 import tempfile
 import time
 import zipfile
@@ -115,9 +101,7 @@ def _master(name: str) -> Path:
     return known[name]
 
 
-# --------------------------------------------------------------------------
-# generate
-# --------------------------------------------------------------------------
+# --- generate
 
 
 @dataclass
@@ -228,9 +212,7 @@ def _rel(p: Path) -> str:
         return str(p)
 
 
-# --------------------------------------------------------------------------
-# grade
-# --------------------------------------------------------------------------
+# --- grade
 
 
 def _questions(autograder_zip: Path) -> dict[str, float]:
