@@ -7,7 +7,7 @@ Prints numbers; asserts nothing.
 What it does (all in the full setting, on the CPU):
 
 1. trains the default recipe with GRU (per-epoch checkpoints kept), LSTM
-   and SimpleRNN, for each ``--seeds`` (``gru_edu.imdb.checkpoints.train_or_load``:
+   and SimpleRNN, for each ``--seeds`` (``gru_edu.imdb.train_or_load``:
    models already in ``artifacts/deeper/full`` are loaded, not retrained);
 2. the speed of one 300-word review's gradient row
    (:func:`gru_edu.gates.connectivity.gradient_connectivity`) on the shipped
@@ -45,7 +45,8 @@ import numpy as np  # noqa: E402
 from logbook import LOG_DIR, new_log, read_log, session, write_log  # noqa: E402
 
 from gru_edu import imdb  # noqa: E402
-from gru_edu.imdb.checkpoints import load_checkpoints, train_or_load  # noqa: E402
+from gru_edu.imdb import comparison_dir, train_or_load  # noqa: E402
+from gru_edu.imdb.checkpoints import load_checkpoints  # noqa: E402
 from gru_edu.gates.connectivity import (  # noqa: E402
     check_against_keras,
     gradient_connectivity,
@@ -234,8 +235,6 @@ def models_part(run, x_sub, args, save) -> None:
             print(kind, seed, reach, f"{reach.seconds:.1f} s", flush=True)
             save()
             if kind == "gru" and seed == 0:
-                from gru_edu.imdb.checkpoints import comparison_dir
-
                 epochs = []
                 for ck in load_checkpoints(comparison_dir("gru", 0) / "epochs"):
                     t = time.perf_counter()

@@ -46,8 +46,8 @@ import numpy as np  # noqa: E402
 from logbook import LOG_DIR, new_log, write_log  # noqa: E402
 
 from gru_edu import gates  # noqa: E402
-from gru_edu.gates.keras_plumbing import _plan  # noqa: E402
-from gru_edu.gates.replay import _one_blas_thread  # noqa: E402
+from gru_edu.gates.keras_plumbing import gate_plan  # noqa: E402
+from gru_edu.gates.replay import one_blas_thread  # noqa: E402
 from gru_edu.cell import GRUParams, gru_forward, gru_replay  # noqa: E402
 
 LOG = LOG_DIR / "bench_gates.json"
@@ -149,7 +149,7 @@ def main() -> None:
     timing = timeit(lambda: gates.trace(model, one), args.repeat)
     results["trace"] = as_ms(timing)
     print(f"trace, one 300-token review: {ms(*timing)}   (target <= 5 ms)")
-    plan = _plan(model)
+    plan = gate_plan(model)
     arr = one.astype("int32")
     timing = timeit(lambda: plan.run([arr]), args.repeat)
     results["trace_keras_pass"] = as_ms(timing)
@@ -157,7 +157,7 @@ def main() -> None:
     params = GRUParams.from_keras(model.get_layer("gru"))
     x = tr.x.astype(np.float64)
     h_prev = tr.h_prev
-    with _one_blas_thread():
+    with one_blas_thread():
         timing = timeit(lambda: gru_replay(x, h_prev, params), args.repeat)
         lo_c, med_c, cpu_c = timeit(lambda: gru_forward(x, params), args.repeat)
     results["trace_numpy_replay"] = as_ms(timing)

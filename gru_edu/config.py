@@ -171,3 +171,32 @@ def check_seconds() -> float:
     submissions may need more than the probes' small inputs usually take.
     """
     return float(os.environ.get(CHECK_SECONDS_ENV, "10"))
+
+
+# --- imdb settings
+CACHE_ENV = "GRU_EDU_CACHE"
+
+
+def imdb_archive_path() -> Path | None:
+    """The IMDB archive ``$GRU_EDU_IMDB_ARCHIVE`` names, or None when unset."""
+    value = os.environ.get(ARCHIVE_ENV)
+    return Path(value).expanduser() if value else None
+
+
+def imdb_cache_override() -> Path | None:
+    """``$GRU_EDU_CACHE``, where a hub image keeps the tokenized reviews
+    ready (read-only), or None when unset."""
+    value = os.environ.get(CACHE_ENV)
+    return Path(value) if value else None
+
+
+def keras_home() -> Path | None:
+    """``$KERAS_HOME``, the folder Keras downloads into, or None when unset."""
+    value = os.environ.get("KERAS_HOME")
+    return Path(value).expanduser() if value else None
+
+
+def quiet_tensorflow_logs() -> None:
+    """Let TensorFlow's C++ code print warnings and errors only
+    (``TF_CPP_MIN_LOG_LEVEL=2`` unless set), before TensorFlow loads."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")

@@ -457,7 +457,7 @@ def test_second_load_reads_the_cache_not_the_archive(tiny, load, monkeypatch):
     def no_read(*args, **kwargs):
         raise AssertionError("archive read again")
 
-    monkeypatch.setattr(cache, "_read_archive", no_read)
+    monkeypatch.setattr(cache, "read_archive", no_read)
     second = load.imdb(archive=tiny)
     for (a, b), (c, d) in zip(first, second):
         assert np.array_equal(a, c) and np.array_equal(b, d)
@@ -476,8 +476,8 @@ def test_second_load_reads_the_cache_not_the_archive(tiny, load, monkeypatch):
 def test_cache_key_follows_archive_and_tokenizer(tiny, load, monkeypatch):
     load.imdb(archive=tiny)
     reads = []
-    real_read = cache._read_archive
-    monkeypatch.setattr(cache, "_read_archive", lambda *a: reads.append(1) or real_read(*a))
+    real_read = cache.read_archive
+    monkeypatch.setattr(cache, "read_archive", lambda *a: reads.append(1) or real_read(*a))
     monkeypatch.setattr(cache, "TOKENIZER_VERSION", imdb.TOKENIZER_VERSION + 1)
     load.imdb(archive=tiny)
     assert len(reads) == 1

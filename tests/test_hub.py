@@ -133,7 +133,7 @@ def test_fetch_data_builds_the_cache_the_notebooks_then_load(monkeypatch, tmp_pa
     files = sorted(p.name for p in cache.glob("imdb-*.npz"))
     assert len(files) == 2 and all(name in out for name in files)
     # a notebook's load now comes from that cache, never from the archive
-    monkeypatch.setattr(imdb_cache, "_read_archive", lambda *a, **k: pytest.fail("re-read"))
+    monkeypatch.setattr(imdb_cache, "read_archive", lambda *a, **k: pytest.fail("re-read"))
     (x_train, _), (x_test, _) = imdb.load_imdb(num_words=1000, maxlen=50, progress=False)
     assert x_train.shape == (25000, 50) and x_test.shape == (25000, 50)
 

@@ -14,6 +14,8 @@ Modules, one per stage:
   layer and direction
 * :mod:`.text` – :func:`trace_text`: the same for a typed review
   (:class:`TextTrace`)
+* :mod:`.batches` – many sequences through the replay, a fixed-shape batch
+  at a time
 * :mod:`.readout` – :func:`sentiment_so_far`, :func:`sentiment_crossings`,
   :func:`unit_sentiment_correlation`
 * :mod:`.stats` – :func:`gate_statistics` over many reviews (:class:`GateStats`)

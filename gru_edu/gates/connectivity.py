@@ -36,8 +36,8 @@ config.quiet_tensorflow()  # before keras: no start-up log lines
 import keras  # noqa: E402
 
 from .errors import EmptyReviewError, UnsupportedModelError
-from .keras_plumbing import _keras_model
-from .replay import _same_shape
+from .batches import fill_batch
+from .keras_plumbing import ModelCache, keras_model
 from ..imdb.vocab import PAD
 
 __all__ = [
@@ -151,23 +151,12 @@ class _GradFn:
 #: One compiled gradient function per model. Its closure holds the model, so
 #: an entry lives until :func:`clear_gradient_cache` drops it
 #: (``gates.clear_cache`` does, and so does an explorer's ``close()``).
-_FNS: "weakref.WeakKeyDictionary[Any, _GradFn]" = weakref.WeakKeyDictionary()
+_FNS = ModelCache(_GradFn)
 
 
 def clear_gradient_cache(model: Any = None) -> None:
     """Forget the compiled gradient function of ``model`` (of every model if None)."""
-    if model is None:
-        _FNS.clear()
-    else:
-        _FNS.pop(model, None)
-
-
-def _grad_fn(model: Any) -> _GradFn:
-    fn = _FNS.get(model)
-    if fn is None or fn.layer_names != [layer.name for layer in model.layers]:
-        fn = _GradFn(model)
-        _FNS[model] = fn
-    return fn
+    _FNS.clear(model)
 
 
 def _ids(inputs: Any) -> np.ndarray:
@@ -205,9 +194,9 @@ def gradient_connectivity(model: Any, ids: Any, *, of: str = "logit",
     """
     if of not in OUTPUTS:
         raise ValueError(f"of must be one of {OUTPUTS}, got {of!r}")
-    model = _keras_model(model)
+    model = keras_model(model)
     ids = _ids(ids)
-    out = _grad_fn(model)(ids, of, return_grad, xla)
+    out = _FNS.get(model)(ids, of, return_grad, xla)
     mask = ids != PAD
     norm = np.where(mask, out[0], 0.0)
     return Connectivity(norm=norm, output=out[1], mask=mask, of=of,
@@ -267,7 +256,7 @@ def memory_reach(model: Any, ids: Any, *, batch_size: int = 128,
     """
     import time as _time
 
-    model = _keras_model(model)
+    model = keras_model(model)
     ids = _ids(ids)
     if ((ids[:, 0] == PAD) & (ids != PAD).any(axis=1)).any():
         raise ValueError("memory_reach needs right-padded reviews "
@@ -312,7 +301,7 @@ def _reach_batches(model: Any, ids: np.ndarray, order: np.ndarray,
         rows = order[s:s + batch_size]
         cut = int(min(width, -(-max(int(lengths[rows].max()), 1) // 32) * 32))
         chunk = ids[rows, :cut]
-        chunk = _same_shape(chunk, batch_size, first=s == 0)
+        chunk = fill_batch(chunk, batch_size, first=s == 0)
         con = gradient_connectivity(model, chunk)
         norm, mask = con.norm[:len(rows)], con.mask[:len(rows)]
         by_d, ok = _by_distance(norm, mask)
@@ -339,9 +328,9 @@ def check_against_keras(model: Any, ids: Any) -> float:
     """
     import tensorflow as tf
 
-    model = _keras_model(model)
+    model = keras_model(model)
     ids = _ids(ids)
-    emb = _grad_fn(model).embedding
+    emb = _FNS.get(model).embedding
     with warnings.catch_warnings(), tf.device("/CPU:0"), \
             tf.GradientTape() as tape:
         warnings.simplefilter("ignore")  # Keras: input given without its name

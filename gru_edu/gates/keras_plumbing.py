@@ -1,6 +1,6 @@
 """Getting at what a GRU layer received inside a Keras model.
 
-One compiled Keras pass (a :class:`_Plan`, cached per model) gives every
+One compiled Keras pass (a :class:`GatePlan`, cached per model) gives every
 GRU layer's input, mask and all of its states ``h_t``, together with the
 weights it used; the replay in :mod:`gru_edu.gates.replay` starts from
 them.
@@ -11,7 +11,7 @@ from __future__ import annotations
 import warnings
 import weakref
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -25,7 +25,7 @@ from ..cell.numpy_gru import GRUParams  # noqa: E402
 from .errors import NoGRULayerError, UnsupportedModelError
 
 
-def _keras_model(obj: Any) -> Any:
+def keras_model(obj: Any) -> Any:
     """A Keras model, or the ``.model`` of a trained bundle."""
     if isinstance(obj, keras.Model):
         return obj
@@ -60,7 +60,7 @@ def _recurrent_kind(layer: Any) -> str | None:
     return None
 
 
-def _model_node(model: Any, layer: Any) -> Any:
+def model_node(model: Any, layer: Any) -> Any:
     """The call of ``layer`` that belongs to ``model``'s graph.
 
     Keras records each call of a layer on symbolic tensors as a node (a
@@ -82,7 +82,7 @@ def _model_node(model: Any, layer: Any) -> Any:
     )
 
 
-def _node_inputs(node: Any) -> tuple[Any, Any, Any]:
+def node_inputs(node: Any) -> tuple[Any, Any, Any]:
     """(sequences, mask, initial_state) the layer was called with."""
     args, kwargs = node.arguments.args, node.arguments.kwargs
     x = args[0] if args else kwargs.get("sequences", kwargs.get("inputs"))
@@ -97,8 +97,9 @@ def _node_inputs(node: Any) -> tuple[Any, Any, Any]:
 
 
 @dataclass
-class _Entry:
-    """One top-level GRU or Bidirectional(GRU) layer and where its data sit."""
+class GRUEntry:
+    """One top-level GRU or Bidirectional(GRU) layer of a :class:`GatePlan`:
+    the positions of its data among the plan's outputs."""
 
     layer: Any
     directions: list[tuple[str, Any]]  # ("forward", sublayer), ...
@@ -111,93 +112,65 @@ class _Entry:
     weights: list[list[int]] = field(default_factory=list)  # per direction
 
 
-class _Plan:
+def direction_state(h0: list[Any], k: int, n_directions: int) -> Any:
+    """The initial state of direction ``k`` among the layer's initial states
+    ``h0`` (None if it has none): a Bidirectional layer takes the forward
+    states first, then the backward ones."""
+    if not h0:
+        return None
+    return h0[0] if n_directions == 1 else h0[k * len(h0) // 2]
+
+
+class _Outputs:
+    """The tensors a plan computes, each once; :meth:`add` gives a position."""
+
+    def __init__(self) -> None:
+        self.tensors: list[Any] = []
+        self._index: dict[int, int] = {}
+
+    def add(self, t: Any) -> int:
+        if id(t) not in self._index:
+            self._index[id(t)] = len(self.tensors)
+            self.tensors.append(t)
+        return self._index[id(t)]
+
+
+class GatePlan:
     """Per-model extraction, built once: the GRU layers and one compiled call.
 
     The call is a sub-model from the model's inputs to every GRU layer's
-    input, mask, initial state and output, plus the model's outputs, run as
-    one XLA-compiled function (TensorFlow backend) so that a trace costs one
-    fast Keras forward pass for its self-check.
+    input, mask, initial state and all of its states, plus the model's
+    outputs, run as one XLA-compiled function (TensorFlow backend) so that a
+    trace costs one fast Keras forward pass for its self-check.
     """
 
     def __init__(self, model: Any) -> None:
         self.model_name = model.name
-        try:
-            inputs = list(model.inputs)
-        except (AttributeError, ValueError) as exc:
-            raise UnsupportedModelError(
-                f"model {model.name!r} is not built yet: give it a keras.Input "
-                "or call it once on a batch, then trace it"
-            ) from exc
+        inputs = _model_inputs(model)
         self.input_specs = [(tuple(t.shape), str(t.dtype)) for t in inputs]
         self.layer_names = [layer.name for layer in model.layers]
-        self.entries: list[_Entry] = []
-        tensors: list[Any] = []
+        self.entries: list[GRUEntry] = []
+        outputs = _Outputs()
         variables: list[Any] = []  # every GRU's kernel, recurrent kernel, bias
-        index: dict[int, int] = {}
-
-        def add(t: Any) -> int:
-            if id(t) not in index:
-                index[id(t)] = len(tensors)
-                tensors.append(t)
-            return index[id(t)]
-
         others: dict[str, list[str]] = {}
         nested: list[str] = []
         for layer in model.layers:
-            kind = _recurrent_kind(layer)
-            if isinstance(layer, keras.layers.Bidirectional) and _is_gru(
-                layer.forward_layer
-            ):
-                dirs = [("forward", layer.forward_layer), ("backward", layer.backward_layer)]
-            elif _is_gru(layer):
-                dirs = [("forward", layer)]
-            else:
-                if kind:
-                    others.setdefault(kind, []).append(layer.name)
-                elif isinstance(layer, keras.Model) and _find_grus(layer):
-                    nested.append(layer.name)
-                continue
-            for _, sub in dirs:
-                if getattr(sub, "stateful", False):
-                    raise UnsupportedModelError(
-                        f"{layer.name}: a stateful GRU carries its state between "
-                        "calls, so a replay from zeros cannot match it; build the "
-                        "model with stateful=False (same weights) to trace it"
-                    )
-            node = _model_node(model, layer)
-            x, mask, h0 = _node_inputs(node)
-            h0_list = [] if h0 is None else list(h0 if isinstance(h0, (list, tuple)) else [h0])
-            states, weights = [], []
-            for k, (_, sub) in enumerate(dirs):
-                GRUParams.from_keras(sub)  # a GRU gru_edu.cell can replay, or say why not
-                weights.append(list(range(len(variables), len(variables) + 3)))
-                variables.extend(sub.cell.weights)
-                h0_k = None
-                if h0_list:
-                    h0_k = h0_list[0] if len(dirs) == 1 else h0_list[k * len(h0_list) // 2]
-                states.append(add(_state_sequence(sub, x, mask, h0_k)))
-            self.entries.append(
-                _Entry(
-                    layer,
-                    dirs,
-                    add(x),
-                    None if mask is None else add(mask),
-                    [add(t) for t in h0_list],
-                    [add(t) for t in node.output_tensors],
-                    node,
-                    states,
-                    weights,
-                )
-            )
+            dirs = _gru_directions(layer)
+            if dirs is not None:
+                self.entries.append(_entry(model, layer, dirs, outputs, variables))
+            elif kind := _recurrent_kind(layer):
+                others.setdefault(kind, []).append(layer.name)
+            elif isinstance(layer, keras.Model) and _find_grus(layer):
+                nested.append(layer.name)
         if not self.entries:
             error = UnsupportedModelError if nested else NoGRULayerError
             raise error(_no_gru_message(model, others, nested))
-        self.model_out = [add(t) for t in model.outputs]
+        self.model_out = [outputs.add(t) for t in model.outputs]
         self.n_inputs = len(inputs)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            self.sub = keras.Model(inputs[0] if len(inputs) == 1 else inputs, tensors)
+            self.sub = keras.Model(inputs[0] if len(inputs) == 1 else inputs,
+                                   outputs.tensors)
         self._calls = _compiled_calls(self.sub, variables)
 
     def run(self, arrays: list[np.ndarray]) -> tuple[list[np.ndarray], list[np.ndarray]]:
@@ -222,6 +195,61 @@ class _Plan:
         if not isinstance(out, (list, tuple)):
             out = [out]
         return [np.asarray(t) for t in out], [np.asarray(w) for w in weights]
+
+
+def _model_inputs(model: Any) -> list[Any]:
+    try:
+        return list(model.inputs)
+    except (AttributeError, ValueError) as exc:
+        raise UnsupportedModelError(
+            f"model {model.name!r} is not built yet: give it a keras.Input "
+            "or call it once on a batch, then trace it"
+        ) from exc
+
+
+def _gru_directions(layer: Any) -> list[tuple[str, Any]] | None:
+    """``[("forward", gru)]``, the two halves of a Bidirectional(GRU), or
+    None for any other layer; a stateful GRU is refused."""
+    if isinstance(layer, keras.layers.Bidirectional) and _is_gru(layer.forward_layer):
+        dirs = [("forward", layer.forward_layer), ("backward", layer.backward_layer)]
+    elif _is_gru(layer):
+        dirs = [("forward", layer)]
+    else:
+        return None
+    if any(getattr(sub, "stateful", False) for _, sub in dirs):
+        raise UnsupportedModelError(
+            f"{layer.name}: a stateful GRU carries its state between "
+            "calls, so a replay from zeros cannot match it; build the "
+            "model with stateful=False (same weights) to trace it"
+        )
+    return dirs
+
+
+def _entry(model: Any, layer: Any, dirs: list[tuple[str, Any]], outputs: _Outputs,
+           variables: list[Any]) -> GRUEntry:
+    """The :class:`GRUEntry` of one GRU layer; its tensors go into
+    ``outputs`` and its weight variables into ``variables``."""
+    node = model_node(model, layer)
+    x, mask, h0 = node_inputs(node)
+    h0_list = [] if h0 is None else list(h0 if isinstance(h0, (list, tuple)) else [h0])
+    states, weights = [], []
+    for k, (_, sub) in enumerate(dirs):
+        GRUParams.from_keras(sub)  # a GRU gru_edu.cell can replay, or say why not
+        weights.append(list(range(len(variables), len(variables) + 3)))
+        variables.extend(sub.cell.weights)
+        h0_k = direction_state(h0_list, k, len(dirs))
+        states.append(outputs.add(_state_sequence(sub, x, mask, h0_k)))
+    return GRUEntry(
+        layer,
+        dirs,
+        outputs.add(x),
+        None if mask is None else outputs.add(mask),
+        [outputs.add(t) for t in h0_list],
+        [outputs.add(t) for t in node.output_tensors],
+        node,
+        states,
+        weights,
+    )
 
 
 def _state_sequence(sub: Any, x: Any, mask: Any, h0: Any) -> Any:
@@ -311,25 +339,52 @@ def _no_gru_message(model: Any, others: dict[str, list[str]], nested: list[str])
     )
 
 
-_PLANS: "weakref.WeakKeyDictionary[Any, _Plan]" = weakref.WeakKeyDictionary()
+class ModelCache:
+    """One object built per Keras model (``build(model)``), kept while the
+    model lives and rebuilt when its layers change.
+
+    Every cache made is listed, so :func:`clear_cache` empties them all
+    without knowing the modules that made them.
+    """
+
+    _all: list["ModelCache"] = []
+
+    def __init__(self, build: Callable[[Any], Any]) -> None:
+        self.build = build
+        self._items: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        ModelCache._all.append(self)
+
+    def get(self, model: Any) -> Any:
+        """The object built for ``model``; built now if missing or stale."""
+        item = self._items.get(model)
+        if item is None or item.layer_names != [layer.name for layer in model.layers]:
+            item = self._items[model] = self.build(model)
+        return item
+
+    def clear(self, model: Any = None) -> None:
+        """Forget ``model``'s object (every model's if None)."""
+        if model is None:
+            self._items.clear()
+        else:
+            self._items.pop(model, None)
+
+    def __contains__(self, model: Any) -> bool:
+        return model in self._items
 
 
-def _plan(model: Any) -> _Plan:
-    plan = _PLANS.get(model)
-    if plan is None or plan.layer_names != [layer.name for layer in model.layers]:
-        plan = _Plan(model)
-        _PLANS[model] = plan
-    return plan
+#: The :class:`GatePlan` of each model.
+_PLANS = ModelCache(GatePlan)
+
+
+def gate_plan(model: Any) -> GatePlan:
+    """The :class:`GatePlan` of a Keras ``model``, built on first use."""
+    return _PLANS.get(model)
 
 
 def clear_cache(model: Any = None) -> None:
     """Forget what was compiled for ``model`` (for every model if None): its
     gate extraction and its gradient function (:mod:`.connectivity`)."""
-    from .connectivity import clear_gradient_cache  # it imports this module
-
-    if model is None:
-        _PLANS.clear()
-    else:
-        model = _keras_model(model)
-        _PLANS.pop(model, None)
-    clear_gradient_cache(model)
+    if model is not None:
+        model = keras_model(model)
+    for cache in ModelCache._all:
+        cache.clear(model)

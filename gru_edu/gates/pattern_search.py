@@ -25,10 +25,12 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from .. import config
+from .batches import traced_batches
 from .errors import EmptyReviewError, GatesError
-from .keras_plumbing import _keras_model
+from .keras_plumbing import keras_model
 from ..imdb.vocab import PAD
-from .replay import TOLERANCE, _same_shape, _trace
+from .replay import TOLERANCE
 
 __all__ = [
     "SIGNALS",
@@ -139,8 +141,6 @@ def _quantise(values: np.ndarray, signal: str) -> np.ndarray:
 
 def default_cache_dir(name: str) -> Path:
     """``artifacts/cache/states/<name>``: where notebook 06 keeps its cache."""
-    from .. import config
-
     return config.artifacts_dir() / "cache" / "states" / name
 
 
@@ -158,31 +158,23 @@ def build_state_cache(model: Any, ids: Any, *, signals: Sequence[str] = ("h", "z
     for s in signals:
         if s not in SIGNALS:
             raise ValueError(f"signals must be among {SIGNALS}, got {s!r}")
-    model = _keras_model(model)
+    model = keras_model(model)
     ids = np.asarray(ids)
     if ids.ndim != 2 or len(ids) == 0:
         raise EmptyReviewError(f"expected (reviews, time) word ids, got {ids.shape}")
     keep = (ids != PAD).any(axis=1)
     rows = np.flatnonzero(keep)
     index = np.arange(len(ids)) if reviews is None else np.asarray(reviews)
+    kept = ids if keep.all() else ids[rows]
     parts: dict[str, list[np.ndarray]] = {s: [] for s in signals}
     id_parts, lengths = [], []
-    starts = range(0, len(rows), batch_size)
-    if progress:
-        from .. import config
-
-        starts = config.progress_bar(starts, desc="caching states", unit="batch")
-    for s in starts:
-        sel = rows[s:s + batch_size]
-        chunk = ids[sel]
-        n = len(sel)
-        chunk = _same_shape(chunk, batch_size, first=s == 0)
-        traces, _ = _trace(model, chunk, tolerance, masked_steps=False)
+    for s, traces in traced_batches(model, kept, batch_size=batch_size, tolerance=tolerance,
+                                    progress=progress, desc="caching states"):
         t = traces[layer]
-        mask = t.mask[:n]
+        mask = t.mask
         for sig in signals:
-            parts[sig].append(_quantise(t.gate(sig)[:n][mask], sig).T)
-        id_parts.append(chunk[:n][mask].astype(np.int32))
+            parts[sig].append(_quantise(t.gate(sig)[mask], sig).T)
+        id_parts.append(kept[s:s + t.batch][mask].astype(np.int32))
         lengths.append(mask.sum(axis=1))
     offsets = np.concatenate([[0], np.cumsum(np.concatenate(lengths))])
     data = {sig: np.ascontiguousarray(np.concatenate(parts[sig], axis=1))

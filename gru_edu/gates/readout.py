@@ -13,7 +13,7 @@ import numpy as np
 
 from .errors import GatesError, UnsupportedModelError
 from .keras_plumbing import (
-    _Entry, _keras_model, _model_node, _node_inputs, _Plan, _plan,
+    GatePlan, GRUEntry, gate_plan, keras_model, model_node, node_inputs,
 )
 from .replay import GateTrace
 from .text import TextTrace
@@ -28,7 +28,7 @@ _PER_STEP = (
 )
 
 
-def _head(model: Any, plan: _Plan) -> tuple[_Entry, list[Any]]:
+def _head(model: Any, plan: GatePlan) -> tuple[GRUEntry, list[Any]]:
     """The last GRU entry and the per-step layers from it to the output."""
     entry = plan.entries[-1]
     if len(entry.directions) != 1:
@@ -43,8 +43,8 @@ def _head(model: Any, plan: _Plan) -> tuple[_Entry, list[Any]]:
     current = entry.node.output_tensors[0]
     head = []
     for layer in layers_[layers_.index(entry.layer) + 1:]:
-        node = _model_node(model, layer)
-        x, _, _ = _node_inputs(node)
+        node = model_node(model, layer)
+        x, _, _ = node_inputs(node)
         if x is not current:
             raise UnsupportedModelError(
                 f"layer {layer.name!r} does not read the last GRU's output "
@@ -82,8 +82,8 @@ def sentiment_so_far(model: Any, traced: Any) -> np.ndarray:
         ``(batch, time, outputs)`` array, input time order. At the last step
         that was read it equals the model's prediction.
     """
-    model = _keras_model(model)
-    entry, head = _head(model, _plan(model))
+    model = keras_model(model)
+    entry, head = _head(model, gate_plan(model))
     if isinstance(traced, TextTrace):
         traced = traced.traces
     if isinstance(traced, GateTrace):

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..cell.numpy_gru import GRUCache, GRUParams, gru_replay
 from .errors import EmptyReviewError, GatesError, ReplayError
-from .keras_plumbing import _Entry, _keras_model, _Plan, _plan
+from .keras_plumbing import GatePlan, GRUEntry, direction_state, gate_plan, keras_model
 
 
 #: Largest accepted ``max |h_replay - h_keras|``. The replay runs in float64
@@ -105,7 +105,7 @@ _BLAS = None
 
 
 @contextlib.contextmanager
-def _one_blas_thread() -> Iterator[None]:
+def one_blas_thread() -> Iterator[None]:
     """Run the per-step products on one BLAS thread.
 
     The replay's products are small (one review: 300 rows of ``units``
@@ -132,7 +132,7 @@ def _to_input_order(a: np.ndarray, backwards: bool) -> np.ndarray:
     return a[:, ::-1] if backwards else a
 
 
-def _prepare(plan: _Plan, inputs: Any) -> list[np.ndarray]:
+def _prepare(plan: GatePlan, inputs: Any) -> list[np.ndarray]:
     seq = inputs if plan.n_inputs > 1 else [inputs]
     if len(seq) != plan.n_inputs:
         raise GatesError(f"the model takes {plan.n_inputs} inputs, got {len(seq)}")
@@ -271,9 +271,10 @@ def _merge(mode: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def _replay_entry(
-    entry: _Entry, values: list[np.ndarray], params: list[np.ndarray], tolerance: float,
+    entry: GRUEntry, values: list[np.ndarray], params: list[np.ndarray], tolerance: float,
     masked_steps: bool = True,
 ) -> list[GateTrace]:
+    """The checked :class:`GateTrace` of each direction of one GRU layer."""
     x = values[entry.x]
     batch, time = x.shape[:2]
     mask = (
@@ -281,58 +282,25 @@ def _replay_entry(
         if entry.mask is None
         else np.asarray(values[entry.mask], dtype=bool).reshape(batch, time)
     )
-    outs = [values[i] for i in entry.out]
     h0s = [np.asarray(values[i], dtype=np.float64) for i in entry.h0]
-    layer = entry.layer
-    replays = []
-    for k, (_, sub) in enumerate(entry.directions):
-        h0 = None
-        if h0s:
-            h0 = h0s[0] if len(entry.directions) == 1 else h0s[k * len(h0s) // 2]
-        states = values[entry.states[k]]
-        weights = [params[i] for i in entry.weights[k]]
-        replays.append(
-            _replay_direction(sub, x, mask, h0, states, weights, masked_steps)
+    replays = [
+        _replay_direction(
+            sub, x, mask, direction_state(h0s, k, len(entry.directions)),
+            values[entry.states[k]], [params[i] for i in entry.weights[k]], masked_steps,
         )
-
-    # The layer's own output(s), laid out as Keras lays them out.
-    errors: list[float]
-    if len(entry.directions) == 1:
-        _, _, cache, out, _ = replays[0]
-        err = _err(out, outs[0])
-        for state in outs[1:]:  # return_state=True
-            err = max(err, _err(cache.h[:, -1], state))
-        errors = [err]
-    else:
-        (_, _, cf, yf, _), (_, _, cb, yb, _) = replays
-        if layer.return_sequences:
-            yb = yb[:, ::-1]  # Bidirectional flips the backward output back
-        mode = layer.merge_mode
-        states = outs[2:] if mode is None else outs[1:]
-        if mode == "concat":
-            nf = yf.shape[-1]
-            errors = [_err(yf, outs[0][..., :nf]), _err(yb, outs[0][..., nf:])]
-        elif mode is None:
-            errors = [_err(yf, outs[0]), _err(yb, outs[1])]
-        else:
-            e = _err(_merge(mode, yf, yb), outs[0])
-            errors = [e, e]
-        if len(states) == 2:
-            errors = [
-                max(errors[0], _err(cf.h[:, -1], states[0])),
-                max(errors[1], _err(cb.h[:, -1], states[1])),
-            ]
-
+        for k, (_, sub) in enumerate(entry.directions)
+    ]
+    errors = _output_errors(entry.layer, replays, [values[i] for i in entry.out])
     traces = []
-    for (direction, sub), (params, back, cache, _, step_err), err in zip(
+    for (direction, sub), (params_k, back, cache, _, step_err), err in zip(
         entry.directions, replays, errors
     ):
         err = max(err, step_err)
         if not err <= tolerance:
-            raise ReplayError(_replay_message(layer, direction, sub, err, tolerance))
+            raise ReplayError(_replay_message(entry.layer, direction, sub, err, tolerance))
         traces.append(
             GateTrace(
-                layer_name=layer.name,
+                layer_name=entry.layer.name,
                 direction=direction,
                 z=_to_input_order(cache.z, back),
                 r=_to_input_order(cache.r, back),
@@ -340,7 +308,7 @@ def _replay_entry(
                 h=_to_input_order(cache.h, back),
                 mask=mask,
                 x=x,
-                params=params,
+                params=params_k,
                 max_abs_error=err,
                 go_backwards=back,
                 return_sequences=bool(getattr(sub, "return_sequences", False)),
@@ -348,6 +316,36 @@ def _replay_entry(
             )
         )
     return traces
+
+
+def _output_errors(layer: Any, replays: list[tuple], outs: list[np.ndarray]) -> list[float]:
+    """Per direction, ``max |replay - layer|`` over the layer's own output(s),
+    laid out as Keras lays them out (``return_state``, Bidirectional merge)."""
+    if len(replays) == 1:
+        _, _, cache, out, _ = replays[0]
+        err = _err(out, outs[0])
+        for state in outs[1:]:  # return_state=True
+            err = max(err, _err(cache.h[:, -1], state))
+        return [err]
+    (_, _, cf, yf, _), (_, _, cb, yb, _) = replays
+    if layer.return_sequences:
+        yb = yb[:, ::-1]  # Bidirectional flips the backward output back
+    mode = layer.merge_mode
+    states = outs[2:] if mode is None else outs[1:]
+    if mode == "concat":
+        nf = yf.shape[-1]
+        errors = [_err(yf, outs[0][..., :nf]), _err(yb, outs[0][..., nf:])]
+    elif mode is None:
+        errors = [_err(yf, outs[0]), _err(yb, outs[1])]
+    else:
+        e = _err(_merge(mode, yf, yb), outs[0])
+        errors = [e, e]
+    if len(states) == 2:
+        errors = [
+            max(errors[0], _err(cf.h[:, -1], states[0])),
+            max(errors[1], _err(cb.h[:, -1], states[1])),
+        ]
+    return errors
 
 
 def _replay_message(layer: Any, direction: str, sub: Any, err: float, tol: float) -> str:
@@ -367,26 +365,17 @@ def _replay_message(layer: Any, direction: str, sub: Any, err: float, tol: float
     )
 
 
-def _same_shape(chunk: np.ndarray, batch_size: int, first: bool) -> np.ndarray:
-    """``chunk`` filled up to ``batch_size`` rows with copies of its first row.
-
-    The first batch fixes the shape the model is compiled for; a shorter last
-    batch is filled so nothing is traced again (the extra rows are dropped by
-    the caller). The first batch itself is left as it is.
-    """
-    if first or len(chunk) >= batch_size:
-        return chunk
-    return np.concatenate([chunk, np.repeat(chunk[:1], batch_size - len(chunk), 0)])
-
-
-def _trace(
+def trace_and_predict(
     model: Any, inputs: Any, tolerance: float, masked_steps: bool = True
 ) -> tuple[list[GateTrace], list[np.ndarray]]:
-    plan = _plan(model)
+    """:func:`trace` of a Keras ``model``, and the model's outputs from the
+    same pass. ``masked_steps=False`` leaves the gates of masked (padding)
+    steps out, as NaN: faster, for callers that read unmasked steps only."""
+    plan = gate_plan(model)
     arrays = _prepare(plan, inputs)
     values, weights = plan.run(arrays)
     traces: list[GateTrace] = []
-    with _one_blas_thread():
+    with one_blas_thread():
         for entry in plan.entries:
             traces += _replay_entry(entry, values, weights, tolerance, masked_steps)
     return traces, [values[i] for i in plan.model_out]
@@ -416,4 +405,4 @@ def trace(model: Any, inputs: Any, *, tolerance: float = TOLERANCE) -> list[Gate
         NoGRULayerError: the model has no GRU layer.
         ReplayError: the replay does not reproduce the layer's output.
     """
-    return _trace(_keras_model(model), inputs, tolerance)[0]
+    return trace_and_predict(keras_model(model), inputs, tolerance)[0]

@@ -18,9 +18,9 @@ from typing import Any
 
 import numpy as np
 
-from .errors import EmptyReviewError, UnsupportedModelError
-from .keras_plumbing import _keras_model, _plan
-from .replay import TOLERANCE, _same_shape, _trace
+from .batches import sequences, traced_batches
+from .keras_plumbing import keras_model
+from .replay import TOLERANCE
 
 __all__ = [
     "SATURATION_KINDS",
@@ -104,37 +104,22 @@ def gate_saturation(model: Any, inputs: Any, *, low: float = 0.1,
     """
     if not 0.0 <= low < high <= 1.0:
         raise ValueError(f"need 0 <= low < high <= 1, got low={low}, high={high}")
-    model = _keras_model(model)
-    if _plan(model).n_inputs != 1:
-        raise UnsupportedModelError("gate_saturation takes models with one input")
-    data = np.asarray(inputs)
-    if data.ndim == len(_plan(model).input_specs[0][0]) - 1:
-        data = data[None]
-    if data.shape[0] == 0:
-        raise EmptyReviewError("no sequences given")
-    starts = range(0, len(data), max(1, int(batch_size)))
-    if progress:
-        from .. import config
-
-        starts = config.progress_bar(starts, desc="gate saturation",
-                                     unit="batch")
+    model = keras_model(model)
+    data = sequences(model, inputs, "gate_saturation")
     sums: list[dict[str, np.ndarray]] | None = None
     names: list[tuple[str, str]] = []
     steps = reviews = 0
-    for s in starts:
-        chunk = data[s:s + batch_size]
-        n = len(chunk)
-        chunk = _same_shape(chunk, batch_size, first=s == 0)
-        traces, _ = _trace(model, chunk, tolerance, masked_steps=False)
+    for _, traces in traced_batches(model, data, batch_size=batch_size, tolerance=tolerance,
+                                    progress=progress, desc="gate saturation"):
         if sums is None:
             sums = [{k: np.zeros(t.units) for k in ("zl", "zr", "rl", "rr")}
                     for t in traces]
             names = [(t.layer_name, t.direction) for t in traces]
-        mask = traces[0].mask[:n]
+        mask = traces[0].mask
         steps += int(mask.sum())
         reviews += int(mask.any(axis=1).sum())
         for acc, t in zip(sums, traces):
-            z, r = t.z[:n][mask], t.r[:n][mask]
+            z, r = t.z[mask], t.r[mask]
             acc["zl"] += (z < low).sum(axis=0)
             acc["zr"] += (z > high).sum(axis=0)
             acc["rl"] += (r < low).sum(axis=0)

@@ -7,7 +7,7 @@ writes (lowest z) and keeps (highest z) most.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -18,10 +18,11 @@ config.quiet_tensorflow()  # before keras: no start-up log lines
 
 import keras  # noqa: E402
 
-from .errors import EmptyReviewError, GatesError, UnsupportedModelError
-from .keras_plumbing import _keras_model, _plan
-from .replay import GATES, TOLERANCE, GateTrace, _same_shape, _trace
-from .text import _word
+from .batches import sequences, traced_batches
+from .errors import GatesError
+from .keras_plumbing import keras_model
+from .replay import GATES, TOLERANCE, GateTrace
+from .text import word_of
 
 
 @dataclass(repr=False)
@@ -76,7 +77,7 @@ class GateStats:
         means = self.z_sum_by_word[unit, ok] / counts[ok]
         order = np.argsort(means if lowest else -means, kind="stable")[:k]
         return [
-            (_word(self.vocab, ok[i]), float(means[i]), int(counts[ok[i]]))
+            (word_of(self.vocab, ok[i]), float(means[i]), int(counts[ok[i]]))
             for i in order
         ]
 
@@ -149,7 +150,7 @@ class _Accumulator:
             result = []
             for row in counts:
                 order = np.argsort(-row, kind="stable")[:top_k]
-                result.append([(_word(vocab, i), int(row[i])) for i in order if row[i]])
+                result.append([(word_of(vocab, i), int(row[i])) for i in order if row[i]])
             return result
 
         has_words = bool(self.vocab_size)
@@ -203,49 +204,18 @@ def gate_statistics(
     """
     if vocab is None and not isinstance(model, keras.Model):
         vocab = getattr(model, "vocab", None)
-    model = _keras_model(model)
-    plan = _plan(model)
-    if plan.n_inputs != 1:
-        raise UnsupportedModelError("gate_statistics takes models with one input")
-    data = np.asarray(inputs)
-    if data.ndim == len(plan.input_specs[0][0]) - 1:
-        data = data[None]
-    if data.shape[0] == 0:
-        raise EmptyReviewError("no sequences given")
-    ids = None
-    vocab_size = None
-    if np.issubdtype(data.dtype, np.integer) and data.ndim == 2:
-        ids = data
-        vocab_size = int(data.max()) + 1
-    batch_size = max(1, int(batch_size))
-    starts = range(0, len(data), batch_size)
-    if progress:
-        from ..config import progress_bar
-
-        starts = progress_bar(starts, desc="gate statistics", unit="batch")
+    model = keras_model(model)
+    data = sequences(model, inputs, "gate_statistics")
+    ids = data if np.issubdtype(data.dtype, np.integer) and data.ndim == 2 else None
+    vocab_size = None if ids is None else int(data.max()) + 1
     accs: list[_Accumulator] | None = None
     last: list[GateTrace] = []
-    for s in starts:
-        chunk = data[s: s + batch_size]
-        n = len(chunk)
-        chunk = _same_shape(chunk, batch_size, first=s == 0)
-        traces, _ = _trace(model, chunk, tolerance, masked_steps=False)
+    for s, traces in traced_batches(model, data, batch_size=batch_size, tolerance=tolerance,
+                                    progress=progress, desc="gate statistics"):
         if accs is None:
             accs = [_Accumulator(t.units, vocab_size) for t in traces]
         for acc, t in zip(accs, traces):
-            if n < len(chunk):
-                t = _rows(t, n)
-            acc.add(t, None if ids is None else ids[s: s + n])
+            acc.add(t, None if ids is None else ids[s: s + t.batch])
         last = traces
     assert accs is not None
     return [acc.result(t, top_k, vocab) for acc, t in zip(accs, last)]
-
-
-def _rows(t: GateTrace, n: int) -> GateTrace:
-    """The first ``n`` sequences of a trace (padding rows dropped)."""
-    return replace(
-        t,
-        **{g: getattr(t, g)[:n] for g in GATES},
-        mask=t.mask[:n],
-        x=t.x[:n],
-    )

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any, Sequence
 import numpy as np
 
 from .errors import EmptyReviewError, TruncationWarning, UnknownWordsError
-from .keras_plumbing import _keras_model
+from .keras_plumbing import keras_model
 from ..imdb.vocab import OOV, PAD, START
-from .replay import TOLERANCE, GateTrace, _trace
+from .replay import TOLERANCE, GateTrace, trace_and_predict
 
 if TYPE_CHECKING:
     from ..imdb.bundle import TrainedModel
@@ -65,7 +65,9 @@ class TextTrace:
         )
 
 
-def _word(vocab: Any, i: int) -> Any:
+def word_of(vocab: Any, i: int) -> Any:
+    """The word of id ``i`` by ``vocab`` (anything with ``decode``; ``"<pad>"``
+    for padding), or the id itself when there is no vocabulary."""
     if vocab is None:
         return int(i)
     words = vocab.decode([int(i)]) if int(i) != PAD else ["<pad>"]
@@ -76,7 +78,7 @@ def _decode_each(vocab: Any, ids: Sequence[int]) -> list[str]:
     real = [i for i in ids if i != PAD]
     words = list(vocab.decode(real))
     if len(words) != len(real):  # a decode that drops markers: one at a time
-        words = [_word(vocab, i) for i in real]
+        words = [word_of(vocab, i) for i in real]
     it = iter(words)
     return ["<pad>" if i == PAD else next(it) for i in ids]
 
@@ -94,7 +96,7 @@ def trace_text(trained: TrainedModel, text: str, *, tolerance: float = TOLERANCE
     """
     if not isinstance(text, str):
         raise TypeError(f"text must be a string, got {type(text).__name__}")
-    model = _keras_model(trained)
+    model = keras_model(trained)
     vocab = trained.vocab
     ids = [int(i) for i in vocab.encode(text)]
     words_only = [i for i in ids if i not in (PAD, START)]
@@ -121,7 +123,7 @@ def trace_text(trained: TrainedModel, text: str, *, tolerance: float = TOLERANCE
         )
         warnings.warn(note, TruncationWarning, stacklevel=2)
     arr = encoded.ids.astype(np.int64)
-    traces, outputs = _trace(model, arr[None], tolerance)
+    traces, outputs = trace_and_predict(model, arr[None], tolerance)
     pred = np.asarray(outputs[0])[0] if outputs else None
     if pred is not None and pred.size == 1:
         pred = float(pred.reshape(-1)[0])

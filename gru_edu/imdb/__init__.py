@@ -13,12 +13,15 @@ One module per stage, in the order the data flows:
 * :mod:`.baseline` – the bag-of-words bar a recurrent model has to clear
 * :mod:`.models`   – the tutorial's model, the fixed classifiers, cuDNN rules
 * :mod:`.fitting`  – ``fit`` / ``evaluate`` with seconds per epoch
-* :mod:`.training` – :class:`TrainSettings` and :func:`train_classifier`
+* :mod:`.training` – :class:`TrainSettings`, :func:`train_classifier` and
+  :func:`train_or_load` (the default recipe, trained once)
+* :mod:`.checkpoints` – per-epoch checkpoints of a training run
 * :mod:`.bundle`   – :class:`TrainedModel`: a model with its vocabulary, saved
   and loaded together; the one path from text to ids
 
-The first seven import NumPy only; ``models``, ``fitting`` and ``bundle``
-import Keras, so their names below are loaded on first use.
+``models``, ``fitting``, ``bundle`` and ``checkpoints`` import Keras; the
+others import NumPy only, and so does this package: the names below from
+``models``, ``fitting`` and ``bundle`` are loaded on first use.
 """
 
 from __future__ import annotations
@@ -37,7 +40,8 @@ from .features import word_polarity  # noqa: F401
 from .splits import (VAL_SEED, VAL_SIZE, ImdbSplits,  # noqa: F401
                      fit_vocabulary, load_splits, validation_indices)
 from .training import (FAST_TRAIN_SIZE, FAST_VAL_SIZE,  # noqa: F401
-                       TrainResult, TrainSettings, train_classifier)
+                       TrainResult, TrainSettings, comparison_dir,
+                       train_classifier, train_or_load)
 from .vocab import (INDEX_FROM, OOV, PAD, START,  # noqa: F401
                     TOKENIZER_VERSION, Vocabulary, tokenize)
 
@@ -52,13 +56,22 @@ _KERAS_NAMES = {
 }
 _LAZY = {name: module for module, names in _KERAS_NAMES.items() for name in names}
 
-__all__ = sorted(
-    [name for name in globals()
-     if not name.startswith("_") and name not in {
-         "annotations", "importlib", "Any", "vocab", "archive", "cache",
-         "dataset", "features", "splits", "baseline", "training"}]
-    + list(_LAZY)
-)
+__all__ = [
+    # vocab
+    "PAD", "START", "OOV", "INDEX_FROM", "TOKENIZER_VERSION", "Vocabulary", "tokenize",
+    # archive, cache
+    "ARCHIVE_NAME", "ARCHIVE_URL", "ARCHIVE_ENV", "REVIEWS_PER_FOLDER", "ArchiveError",
+    "ArchiveNotFoundError", "find_archive", "keras_cache_dirs", "default_cache_dir",
+    # dataset, splits, features, baseline
+    "load_imdb", "load_texts", "load_vocabulary", "pad_sequences", "length_batches",
+    "VAL_SIZE", "VAL_SEED", "ImdbSplits", "fit_vocabulary", "load_splits",
+    "validation_indices", "word_polarity", "BagOfWords", "distinct_words",
+    # training
+    "FAST_TRAIN_SIZE", "FAST_VAL_SIZE", "TrainResult", "TrainSettings",
+    "train_classifier", "train_or_load", "comparison_dir",
+    # loaded on first use
+    *_LAZY,
+]
 
 
 def __getattr__(name: str) -> Any:

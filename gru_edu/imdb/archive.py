@@ -70,8 +70,9 @@ def keras_cache_dirs() -> list[Path]:
     ``$KERAS_HOME/datasets`` when ``KERAS_HOME`` is set, else
     ``~/.keras/datasets`` (``/tmp/.keras/datasets`` if home is read-only).
     """
-    if os.environ.get("KERAS_HOME"):
-        return [Path(os.environ["KERAS_HOME"]).expanduser() / "datasets"]
+    keras_home = config.keras_home()
+    if keras_home:
+        return [keras_home / "datasets"]
     home = Path.home()
     base = home if os.access(home, os.W_OK) else Path("/tmp")
     return [base / ".keras" / "datasets"]
@@ -79,7 +80,7 @@ def keras_cache_dirs() -> list[Path]:
 
 def _download(url: str, dest_dir: Path) -> Path:
     """Download ``url`` into ``dest_dir`` with Keras (progress bar); the path."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    config.quiet_tensorflow_logs()
     import keras  # lazily: only a download needs Keras (and TensorFlow)
 
     path = keras.utils.get_file(
@@ -91,8 +92,10 @@ def _download(url: str, dest_dir: Path) -> Path:
     return Path(path)
 
 
-def _locate(archive: str | os.PathLike | None, download: bool) -> tuple[Path, list[str]]:
-    """Find the archive; returns it and a log of every place looked at."""
+def locate_archive(archive: str | os.PathLike | None = None,
+                   download: bool = True) -> tuple[Path, list[str]]:
+    """The archive, found as :func:`find_archive` finds it, and the log of
+    every place looked at (for :func:`archive_message`)."""
     tried: list[str] = []
 
     def not_found(reason: str) -> ArchiveNotFoundError:
@@ -104,24 +107,20 @@ def _locate(archive: str | os.PathLike | None, download: bool) -> tuple[Path, li
             f"{keras_cache_dirs()[0]})."
         )
 
-    if archive is not None:
-        path = Path(archive).expanduser()
+    named = (  # (where, what names the path, the path or None, said when None)
+        ("archive= argument", "the archive= argument",
+         None if archive is None else Path(archive).expanduser(), "not given"),
+        (f"${ARCHIVE_ENV}", f"${ARCHIVE_ENV}", config.imdb_archive_path(), "not set"),
+    )
+    for label, subject, path, unset in named:
+        if path is None:
+            tried.append(f"{label}: {unset}")
+            continue
         found = path.is_file()
-        tried.append(f"archive= argument: {path} ({'found' if found else 'not found'})")
+        tried.append(f"{label}: {path} ({'found' if found else 'not found'})")
         if not found:
-            raise not_found(f"the archive= argument names no file ({path})")
+            raise not_found(f"{subject} names no file ({path})")
         return path, tried
-    tried.append("archive= argument: not given")
-
-    env = os.environ.get(ARCHIVE_ENV)
-    if env:
-        path = Path(env).expanduser()
-        found = path.is_file()
-        tried.append(f"${ARCHIVE_ENV}: {path} ({'found' if found else 'not found'})")
-        if not found:
-            raise not_found(f"${ARCHIVE_ENV} names no file ({path})")
-        return path, tried
-    tried.append(f"${ARCHIVE_ENV}: not set")
 
     cache_dirs = keras_cache_dirs()
     for folder in cache_dirs:
@@ -149,13 +148,19 @@ def _where(tried: list[str]) -> str:
     return "Looked for the archive in this order:\n" + "\n".join(lines)
 
 
+def archive_message(error: ArchiveError, tried: list[str]) -> str:
+    """``error``'s message, what archive was expected and where it was
+    looked for (the log of :func:`locate_archive`)."""
+    return f"{error}.\nExpected {_EXPECTED}.\n{_where(tried)}"
+
+
 def find_archive(archive: str | os.PathLike | None = None, download: bool = True) -> Path:
     """The path of ``aclImdb_v1.tar.gz``: argument, env var, Keras cache, download.
 
     An ``archive=`` argument or ``$GRU_EDU_IMDB_ARCHIVE`` that names no file is
     an error (:class:`ArchiveNotFoundError`), not a reason to download.
     """
-    return _locate(archive, download)[0]
+    return locate_archive(archive, download)[0]
 
 
 # ---------------------------------------------------------------- reading the archive
@@ -169,34 +174,26 @@ class _ProgressReader:
 
     def read(self, size: int = -1) -> bytes:
         data = self.raw.read(size)
-        if self.bar is not None:
-            self.bar.update(self.raw.tell() - self.bar.n)
+        self.bar.update(self.raw.tell() - self.bar.n)
         return data
 
     def __getattr__(self, name: str) -> Any:  # seek, tell, mode, name, ...
         return getattr(self.raw, name)
 
 
-def _progress_bar(total: int, desc: str, unit: str, enabled: bool) -> Any:
-    if not enabled:
-        return None
-    scale = unit == "B"
-    return config.progress_bar(total=total, desc=desc, unit=unit, unit_scale=scale,
-                               unit_divisor=1024)
+#: A review as read: (label, review id, rating, text).
+Review = tuple[int, int, int, str]
 
 
-# A review as read: (label, review id, rating, text)
-_Review = tuple[int, int, int, str]
-
-
-def _read_archive(path: Path, progress: bool = True) -> dict[str, list[_Review]]:
+def read_archive(path: Path, progress: bool = True) -> dict[str, list[Review]]:
     """Read every labelled review of the archive, in one sequential pass.
 
     Raises :class:`ArchiveError` (without the search log; the caller adds it)
     when the file is not a readable gzip-compressed tar.
     """
-    reviews: dict[str, list[_Review]] = {s: [] for s in SPLITS}
-    bar = _progress_bar(path.stat().st_size, f"reading {path.name}", "B", progress)
+    reviews: dict[str, list[Review]] = {s: [] for s in SPLITS}
+    bar = config.progress_bar(total=path.stat().st_size, desc=f"reading {path.name}", unit="B",
+                              unit_scale=True, unit_divisor=1024, disable=not progress)
     try:
         with open(path, "rb") as raw, tarfile.open(
             fileobj=_ProgressReader(raw, bar), mode="r:gz"  # checks the gzip end
@@ -216,22 +213,13 @@ def _read_archive(path: Path, progress: bool = True) -> dict[str, list[_Review]]
             "or not the IMDB archive"
         ) from exc
     finally:
-        if bar is not None:
-            bar.close()
+        bar.close()
     return reviews
 
 
-def _folder_counts(reviews: dict[str, list[_Review]]) -> dict[str, int]:
-    counts = {f"{s}/{name}": 0 for s in SPLITS for name in LABELS}
-    names = {v: k for k, v in LABELS.items()}
-    for split, items in reviews.items():
-        for label, *_ in items:
-            counts[f"{split}/{names[label]}"] += 1
-    return counts
-
-
-def _check_counts(counts: dict[str, int], expected: int | None) -> None:
-    """Raise ArchiveError (no search log yet) if a folder has the wrong count."""
+def check_counts(counts: dict[str, int], expected: int | None) -> None:
+    """Raise :class:`ArchiveError` (without the search log) unless each of the
+    four folders holds ``expected`` reviews (at least one if None)."""
     found = ", ".join(f"aclImdb/{k}: {v}" for k, v in counts.items())
     if expected is None:
         if all(counts.values()):

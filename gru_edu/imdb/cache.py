@@ -32,13 +32,11 @@ from .archive import (
     LABELS,
     SPLITS,
     ArchiveError,
-    _check_counts,
-    _EXPECTED,
-    _folder_counts,
-    _locate,
-    _progress_bar,
-    _read_archive,
-    _where,
+    Review,
+    archive_message,
+    check_counts,
+    locate_archive,
+    read_archive,
 )
 from .vocab import INDEX_FROM, OOV, TOKENIZER_VERSION, tokenize
 
@@ -46,12 +44,11 @@ __all__ = ["default_cache_dir"]
 
 _CACHE_FORMAT = 1
 
+
 def default_cache_dir() -> Path:
     """``$GRU_EDU_CACHE`` if set (a hub image's read-only cache), else
     ``gru_edu.config.artifacts_dir() / "cache"`` (``GRU_EDU_ARTIFACTS``)."""
-    if os.environ.get("GRU_EDU_CACHE"):
-        return Path(os.environ["GRU_EDU_CACHE"])
-    return config.artifacts_dir() / "cache"
+    return config.imdb_cache_override() or config.artifacts_dir() / "cache"
 
 
 def _cache_key(path: Path) -> str:
@@ -111,46 +108,9 @@ def _build_cache(
     progress: bool,
 ) -> None:
     """Read and tokenize the archive, then write both cache files."""
-    try:
-        reviews = _read_archive(path, progress)
-        counts = _folder_counts(reviews)
-        _check_counts(counts, reviews_per_folder)
-    except ArchiveError as exc:
-        raise ArchiveError(
-            f"{exc}.\nExpected {_EXPECTED}.\n{_where(tried)}\n"
-            f"Replace {path} with the official archive, or point {ARCHIVE_ENV} "
-            "at a good copy. No cache was written."
-        ) from exc.__cause__
-
-    for items in reviews.values():
-        items.sort(key=lambda r: r[:3])  # canonical order: label, id, rating
-
-    # Tokenize with temporary ids (order of first appearance) ...
-    index: dict[str, int] = {}
-    flat: dict[str, np.ndarray] = {}
-    offsets: dict[str, np.ndarray] = {}
-    bar = _progress_bar(sum(counts.values()), "tokenizing", "review", progress)
-    for split in SPLITS:
-        ids = array.array("i")  # 4 bytes a token, not a Python int object
-        ends = [0]
-        for *_, text in reviews[split]:
-            ids.extend([index.setdefault(w, len(index)) for w in tokenize(text)])
-            ends.append(len(ids))
-            if bar is not None:
-                bar.update(1)
-        flat[split] = np.frombuffer(ids, dtype=np.int32)
-        offsets[split] = np.asarray(ends, dtype=np.int64)
-    if bar is not None:
-        bar.close()
-
-    # ... then rank the training words: most frequent first, ties by word.
-    words_tmp = list(index)
-    train_counts = np.bincount(flat["train"], minlength=len(words_tmp))
-    seen = np.flatnonzero(train_counts)
-    ranked = sorted(seen.tolist(), key=lambda i: (-train_counts[i], words_tmp[i]))
-    final = np.full(len(words_tmp), OOV, dtype=np.int32)  # unseen in train -> OOV
-    final[ranked] = np.arange(len(ranked), dtype=np.int32) + INDEX_FROM + 1
-    words = [words_tmp[i] for i in ranked]
+    reviews, counts = _read_checked(path, tried, reviews_per_folder, progress)
+    flat, offsets, index = _tokenize_all(reviews, sum(counts.values()), progress)
+    words, final, word_counts = _rank_words(list(index), flat["train"])
     meta = {
         "key": cache.key,
         "archive": str(path),
@@ -158,11 +118,10 @@ def _build_cache(
         "format": _CACHE_FORMAT,
         "counts": counts,
     }
-
     tokens: dict[str, np.ndarray] = {
         "meta": _json_array(meta),
         "words": _json_array(words),
-        "word_counts": train_counts[ranked].astype(np.int64),
+        "word_counts": word_counts,
     }
     texts: dict[str, np.ndarray] = {"meta": _json_array(meta)}
     for split in SPLITS:
@@ -182,7 +141,74 @@ def _build_cache(
     atomic_write(cache.tokens, lambda f: np.savez(f, **tokens))
 
 
-def _load_cached(
+def _read_checked(
+    path: Path, tried: list[str], reviews_per_folder: int | None, progress: bool
+) -> tuple[dict[str, list[Review]], dict[str, int]]:
+    """Every review of the archive, in canonical order (label, id, rating),
+    and the count of each folder, checked."""
+    try:
+        reviews = read_archive(path, progress)
+        counts = _folder_counts(reviews)
+        check_counts(counts, reviews_per_folder)
+    except ArchiveError as exc:
+        raise ArchiveError(
+            f"{archive_message(exc, tried)}\n"
+            f"Replace {path} with the official archive, or point {ARCHIVE_ENV} "
+            "at a good copy. No cache was written."
+        ) from exc.__cause__
+    for items in reviews.values():
+        items.sort(key=lambda r: r[:3])
+    return reviews, counts
+
+
+def _folder_counts(reviews: dict[str, list[Review]]) -> dict[str, int]:
+    counts = {f"{s}/{name}": 0 for s in SPLITS for name in LABELS}
+    names = {v: k for k, v in LABELS.items()}
+    for split, items in reviews.items():
+        for label, *_ in items:
+            counts[f"{split}/{names[label]}"] += 1
+    return counts
+
+
+def _tokenize_all(
+    reviews: dict[str, list[Review]], total: int, progress: bool
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, int]]:
+    """Each split's tokens as one flat array of temporary ids (in order of
+    first appearance), its row offsets, and the word -> temporary id map."""
+    index: dict[str, int] = {}
+    flat: dict[str, np.ndarray] = {}
+    offsets: dict[str, np.ndarray] = {}
+    bar = config.progress_bar(total=total, desc="tokenizing", unit="review",
+                              disable=not progress)
+    for split in SPLITS:
+        ids = array.array("i")  # 4 bytes a token, not a Python int object
+        ends = [0]
+        for *_, text in reviews[split]:
+            ids.extend([index.setdefault(w, len(index)) for w in tokenize(text)])
+            ends.append(len(ids))
+            bar.update(1)
+        flat[split] = np.frombuffer(ids, dtype=np.int32)
+        offsets[split] = np.asarray(ends, dtype=np.int64)
+    bar.close()
+    return flat, offsets, index
+
+
+def _rank_words(
+    words_tmp: list[str], train: np.ndarray
+) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """The training words ranked most frequent first (ties by word), the
+    temporary id -> final id table (OOV for words unseen in training), and
+    each ranked word's count."""
+    train_counts = np.bincount(train, minlength=len(words_tmp))
+    seen = np.flatnonzero(train_counts)
+    ranked = sorted(seen.tolist(), key=lambda i: (-train_counts[i], words_tmp[i]))
+    final = np.full(len(words_tmp), OOV, dtype=np.int32)
+    final[ranked] = np.arange(len(ranked), dtype=np.int32) + INDEX_FROM + 1
+    words = [words_tmp[i] for i in ranked]
+    return words, final, train_counts[ranked].astype(np.int64)
+
+
+def load_cached(
     which: str,
     names: Sequence[str],
     archive: str | os.PathLike | None,
@@ -191,8 +217,10 @@ def _load_cached(
     progress: bool,
     download: bool,
 ) -> dict[str, Any]:
-    """Arrays ``names`` of the ``"tokens"`` or ``"texts"`` cache, built if needed."""
-    path, tried = _locate(archive, download)
+    """The arrays ``names`` of the archive's ``"tokens"`` or ``"texts"``
+    cache, built first if missing; ``"meta"`` and ``"words"`` (if named)
+    come decoded from JSON. The arguments are :func:`gru_edu.imdb.load_imdb`'s."""
+    path, tried = locate_archive(archive, download)
     cache = _cache_files(path, cache_dir)
     file = getattr(cache, which)
     data = _open_cache(file, cache.key, names)
@@ -202,12 +230,9 @@ def _load_cached(
         if data is None:  # pragma: no cover - only if the disk lies
             raise OSError(f"cache {file} unreadable right after writing it")
     try:
-        _check_counts(data["meta"]["counts"], reviews_per_folder)
+        check_counts(data["meta"]["counts"], reviews_per_folder)
     except ArchiveError as exc:
-        raise ArchiveError(f"{exc}.\nExpected {_EXPECTED}.\n{_where(tried)}") from None
+        raise ArchiveError(archive_message(exc, tried)) from None
+    if "words" in data:
+        data["words"] = _from_json_array(data["words"])
     return data
-
-
-def _split_sizes(meta: dict[str, Any]) -> tuple[int, int]:
-    counts = meta["counts"]
-    return tuple(sum(counts[f"{s}/{name}"] for name in LABELS) for s in SPLITS)

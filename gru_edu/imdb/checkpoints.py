@@ -17,16 +17,16 @@ from typing import Any
 
 from gru_edu import config  # noqa: E402
 
-config.quiet_tensorflow()
+config.quiet_tensorflow()  # before keras: no start-up log lines
 
 import keras  # noqa: E402
+
+from .bundle import TrainedModel  # noqa: E402
 
 __all__ = [
     "EpochCheckpoints",
     "checkpoint_paths",
     "load_checkpoints",
-    "comparison_dir",
-    "train_or_load",
 ]
 
 
@@ -45,8 +45,6 @@ class EpochCheckpoints(keras.callbacks.Callback):
         self.saved: list[Path] = []
 
     def _save(self, epoch: int) -> None:
-        from .bundle import TrainedModel
-
         meta = {**self.meta, "epoch": epoch}
         bundle = TrainedModel(self.model, self.vocab, self.maxlen, "post",
                               "pre", meta)
@@ -72,47 +70,9 @@ def checkpoint_paths(folder: str | os.PathLike) -> list[Path]:
 
 def load_checkpoints(folder: str | os.PathLike) -> list[Any]:
     """Every checkpoint in ``folder`` as a ``TrainedModel``, epoch 0 first."""
-    from .bundle import TrainedModel
-
     paths = checkpoint_paths(folder)
     if not paths:
         raise FileNotFoundError(
             f"no epoch_<k> checkpoints in {folder}: train with "
             "train_classifier(settings, checkpoint_dir=...) first")
     return [TrainedModel.load(p) for p in paths]
-
-
-def comparison_dir(kind: str, seed: int = 0) -> Path:
-    """``artifacts/deeper/<mode>/<kind>_seed<seed>``: one model of the
-    GRU / LSTM / SimpleRNN comparison (mode: ``full`` or ``fast``)."""
-    mode = "fast" if config.fast_mode() else "full"
-    return config.artifacts_dir() / "deeper" / mode / f"{kind}_seed{seed}"
-
-
-def train_or_load(kind: str = "gru", seed: int = 0, checkpoints: bool = False,
-                  verbose: int = 0) -> Any:
-    """The default recipe with layer ``kind`` and ``seed``, trained once.
-
-    Trained with :func:`gru_edu.imdb.train_classifier`
-    (``TrainSettings.default(kind)``: the full recipe, or its small version
-    under ``GRU_EDU_FAST=1``) and saved in :func:`comparison_dir`; later
-    calls load it. ``checkpoints=True`` also keeps the per-epoch bundles
-    in ``<that folder>/epochs`` (:func:`load_checkpoints` opens them).
-    Returns the :class:`gru_edu.imdb.TrainedModel`.
-    """
-    from dataclasses import replace
-
-    from .bundle import TrainedModel
-    from .training import TrainSettings, train_classifier
-
-    folder = comparison_dir(kind, seed)
-    epochs = folder / "epochs"
-    have = (folder / "meta.json").exists() and (
-        not checkpoints or checkpoint_paths(epochs))
-    if have:
-        return TrainedModel.load(folder)
-    settings = replace(TrainSettings.default(kind), seed=seed)
-    result = train_classifier(settings, verbose=verbose,
-                              checkpoint_dir=epochs if checkpoints else None)
-    result.trained.save(folder, optimizer=False)
-    return result.trained

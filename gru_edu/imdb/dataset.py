@@ -21,8 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from .archive import REVIEWS_PER_FOLDER, SPLITS
-from .cache import _from_json_array, _load_cached, _split_sizes
+from .archive import LABELS, REVIEWS_PER_FOLDER, SPLITS
+from .cache import load_cached
 from .vocab import INDEX_FROM, OOV, PAD, START, Vocabulary
 
 __all__ = [
@@ -33,13 +33,16 @@ __all__ = [
     "length_batches",
 ]
 
-def _keras_permutations(n_train: int, n_test: int, seed: int | None) -> list[np.ndarray]:
-    """The orders ``keras.datasets.imdb.load_data`` shuffles train and test into."""
+
+def _keras_permutations(meta: dict[str, Any], seed: int | None) -> list[np.ndarray]:
+    """The orders ``keras.datasets.imdb.load_data`` shuffles train and test
+    into; ``meta`` is the cache's, with the reviews in each folder."""
+    sizes = [sum(meta["counts"][f"{s}/{name}"] for name in LABELS) for s in SPLITS]
     if seed is None:
-        return [np.arange(n_train), np.arange(n_test)]
+        return [np.arange(n) for n in sizes]
     rng = np.random.RandomState(seed)
     perms = []
-    for n in (n_train, n_test):  # one rng: train first, then test
+    for n in sizes:  # one rng: train first, then test
         indices = np.arange(n)
         rng.shuffle(indices)
         perms.append(indices)
@@ -160,19 +163,12 @@ def _ragged(flat: np.ndarray, offsets: np.ndarray) -> np.ndarray:
 
 
 def load_imdb(
-    num_words: int | None = 30000,
-    maxlen: int | None = 300,
-    padding: str = "post",
-    truncating: str = "pre",
-    skip_top: int = 0,
-    seed: int | None = 113,
-    archive: str | os.PathLike | None = None,
-    *,
+    num_words: int | None = 30000, maxlen: int | None = 300, padding: str = "post",
+    truncating: str = "pre", skip_top: int = 0, seed: int | None = 113,
+    archive: str | os.PathLike | None = None, *,
     cache_dir: str | os.PathLike | None = None,
-    reviews_per_folder: int | None = REVIEWS_PER_FOLDER,
-    progress: bool = True,
-    download: bool = True,
-    vocabulary: Vocabulary | None = None,
+    reviews_per_folder: int | None = REVIEWS_PER_FOLDER, progress: bool = True,
+    download: bool = True, vocabulary: Vocabulary | None = None,
 ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """The IMDB reviews as ``(x_train, y_train), (x_test, y_test)``.
 
@@ -184,29 +180,23 @@ def load_imdb(
     Args:
         num_words: id bound; words with id ``>= num_words`` become OOV (2).
             ``None`` keeps every training word.
-        maxlen: length of every row. Longer reviews lose their start
-            (``truncating="pre"``, the Keras default) or end (``"post"``);
-            shorter ones get zeros after (``padding="post"``) or before
-            (``"pre"``). ``None``: no padding, ``x`` is a 1-D object array of
-            int32 arrays of different lengths (as Keras returns, but arrays
-            instead of lists, to save memory).
-        skip_top: ids ``< skip_top`` become OOV, exactly as Keras does it (so
-            ``skip_top=20`` hides ids 1..19: the start mark and the 16 most
-            frequent words).
-        seed: shuffle as Keras: ``rng = np.random.RandomState(seed)``, shuffle
-            the train indices, then the test indices with the same ``rng``.
-            ``None``: no shuffle (negatives then positives, by review id).
+        maxlen: length of every row: longer reviews lose their start
+            (``truncating="pre"``) or end, shorter ones get zeros after
+            (``padding="post"``) or before. ``None``: no padding, ``x`` is an
+            object array of int32 arrays (Keras gives lists: more memory).
+        skip_top: ids ``< skip_top`` become OOV, as in Keras (``skip_top=20``
+            hides the start mark and the 16 most frequent words).
+        seed: shuffle as Keras does (one ``np.random.RandomState(seed)``,
+            train then test); ``None``: negatives then positives, by review id.
         archive: path of ``aclImdb_v1.tar.gz`` (else :func:`find_archive`).
-        cache_dir: where the tokenized cache lives (default
-            :func:`default_cache_dir`).
+        cache_dir: the tokenized cache's folder (:func:`default_cache_dir`).
         reviews_per_folder: expected reviews in each of the four folders
             (12,500; ``None`` only checks that none is empty).
-        progress: show tqdm bars while reading the archive the first time.
+        progress: tqdm bars while the archive is read the first time.
         download: allow the download if the archive is nowhere on disk.
-        vocabulary: encode the reviews with this vocabulary's ids instead of
-            the ranking of all 25,000 training reviews: the ids a trained
-            model's bundle expects (``load_imdb(vocabulary=trained.vocab)``).
-            Its ``num_words`` is the id bound; ``num_words`` is then ignored.
+        vocabulary: use this vocabulary's ids (those a trained bundle
+            expects, ``vocabulary=trained.vocab``) instead of the ranking of
+            all training reviews; its ``num_words`` is then the id bound.
 
     Returns:
         ``x`` int32 ``(25000, maxlen)`` and ``y`` int32 ``(25000,)`` (1 = positive)
@@ -220,35 +210,47 @@ def load_imdb(
         raise ValueError(f"num_words must be >= 1 or None, got {num_words}")
     if maxlen is not None and maxlen < 0:
         raise ValueError(f"maxlen must be >= 0 or None, got {maxlen}")
-    names = [f"{s}_{a}" for s in SPLITS for a in ("tokens", "offsets", "labels")]
+    data = _tokens(vocabulary, archive, cache_dir, reviews_per_folder, progress, download)
     if vocabulary is not None:
-        names.append("words")
-    data = _load_cached(
-        "tokens", names, archive, cache_dir, reviews_per_folder, progress, download
-    )
-    if vocabulary is not None:
-        lookup = _recode_table(_from_json_array(data["words"]), vocabulary)
-        for split in SPLITS:
-            data[f"{split}_tokens"] = lookup[data[f"{split}_tokens"]]
         num_words = vocabulary.num_words
     bound = np.iinfo(np.int32).max if num_words is None else num_words
-    perms = _keras_permutations(*_split_sizes(data["meta"]), seed)
-    result = []
-    for split, order in zip(SPLITS, perms):
-        tokens, offsets = data[f"{split}_tokens"], data[f"{split}_offsets"]
-        if maxlen is None:
-            flat, offsets = _gather(tokens, offsets, order, START)
-            flat[(flat < skip_top) | (flat >= bound)] = OOV
-            x = _ragged(flat, offsets)
-        else:
-            starts, lengths = offsets[:-1][order], np.diff(offsets)[order]
-            x = _pad_rows(
-                tokens, starts, lengths, maxlen, padding, truncating, PAD, np.int32, START
-            )
-            x[(x != PAD) & ((x < skip_top) | (x >= bound))] = OOV  # as Keras, before padding
-        y = data[f"{split}_labels"][order].astype(np.int32)
-        result.append((x, y))
-    return result[0], result[1]
+    train, test = (
+        _split_arrays(data, split, order, maxlen, padding, truncating, skip_top, bound)
+        for split, order in zip(SPLITS, _keras_permutations(data["meta"], seed))
+    )
+    return train, test
+
+
+def _tokens(vocabulary: Vocabulary | None, *where: Any) -> dict[str, Any]:
+    """Both splits' arrays of the token cache (``where``: :func:`load_cached`'s
+    arguments after ``names``), with ``vocabulary``'s ids if given."""
+    names = [f"{s}_{a}" for s in SPLITS for a in ("tokens", "offsets", "labels")]
+    if vocabulary is None:
+        return load_cached("tokens", names, *where)
+    data = load_cached("tokens", names + ["words"], *where)
+    lookup = _recode_table(data["words"], vocabulary)
+    for split in SPLITS:
+        data[f"{split}_tokens"] = lookup[data[f"{split}_tokens"]]
+    return data
+
+
+def _split_arrays(
+    data: dict[str, Any], split: str, order: np.ndarray, maxlen: int | None,
+    padding: str, truncating: str, skip_top: int, bound: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(x, y)`` of one split of the token cache, rows in ``order``."""
+    tokens, offsets = data[f"{split}_tokens"], data[f"{split}_offsets"]
+    if maxlen is None:
+        flat, offsets = _gather(tokens, offsets, order, START)
+        flat[(flat < skip_top) | (flat >= bound)] = OOV
+        x = _ragged(flat, offsets)
+    else:
+        starts, lengths = offsets[:-1][order], np.diff(offsets)[order]
+        x = _pad_rows(
+            tokens, starts, lengths, maxlen, padding, truncating, PAD, np.int32, START
+        )
+        x[(x != PAD) & ((x < skip_top) | (x >= bound))] = OOV  # as Keras, before padding
+    return x, data[f"{split}_labels"][order].astype(np.int32)
 
 
 def _recode_table(words: Sequence[str], vocabulary: Vocabulary) -> np.ndarray:
@@ -274,10 +276,10 @@ def load_vocabulary(
     download: bool = True,
 ) -> Vocabulary:
     """The :class:`Vocabulary` that :func:`load_imdb` (same ``num_words``) used."""
-    data = _load_cached(
+    data = load_cached(
         "tokens", ["words"], archive, cache_dir, reviews_per_folder, progress, download
     )
-    return Vocabulary(_from_json_array(data["words"]), num_words)
+    return Vocabulary(data["words"], num_words)
 
 
 def load_texts(
@@ -299,10 +301,10 @@ def load_texts(
     if split not in SPLITS:
         raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
     names = [f"{split}_{a}" for a in ("bytes", "offsets", "labels")]
-    data = _load_cached(
+    data = load_cached(
         "texts", names, archive, cache_dir, reviews_per_folder, progress, download
     )
-    perms = _keras_permutations(*_split_sizes(data["meta"]), seed)
+    perms = _keras_permutations(data["meta"], seed)
     order = perms[SPLITS.index(split)]
     raw = data[f"{split}_bytes"].tobytes()
     offsets = data[f"{split}_offsets"]

@@ -183,6 +183,34 @@ def build_classifier(
             f"polarity must have one value per word id ({num_words}), "
             f"got shape {np.shape(polarity)}"
         )
+    model = keras.Model(
+        *_classifier_graph(kind, num_words, maxlen, embed_dim, units, dropout, polarity),
+        name=name or f"imdb_{kind}",
+    )
+    model.compile(
+        optimizer=_optimizer(learning_rate, decay_steps, average_weights),
+        loss="binary_crossentropy",
+        metrics=["accuracy"],
+        jit_compile=xla_on_cpu() if jit_compile is None else jit_compile,
+    )
+    return model
+
+
+def _optimizer(learning_rate: float, decay_steps: int | None,
+               average_weights: bool) -> keras.optimizers.Optimizer:
+    """Adam, its rate along a cosine to 0 over ``decay_steps`` batches if
+    given, and with a moving average of the weights if asked."""
+    rate: Any = learning_rate
+    if decay_steps:
+        rate = keras.optimizers.schedules.CosineDecay(learning_rate, int(decay_steps))
+    return keras.optimizers.Adam(
+        rate, use_ema=average_weights, ema_momentum=_ema_momentum(decay_steps)
+    )
+
+
+def _classifier_graph(kind: str, num_words: int, maxlen: int | None, embed_dim: int,
+                      units: int, dropout: float, polarity: np.ndarray | None) -> tuple:
+    """The inputs and outputs of :func:`build_classifier`'s model."""
     inputs = keras.Input(shape=(maxlen,), dtype="int32", name="word_ids")
     x = layers.Embedding(num_words, embed_dim, mask_zero=True, name="embedding")(inputs)
     if polarity is not None:
@@ -192,20 +220,7 @@ def build_classifier(
     x = RECURRENT_LAYERS[kind](units, name=kind)(x)
     if dropout:
         x = layers.Dropout(dropout, name="dropout")(x)
-    outputs = layers.Dense(1, activation="sigmoid", name="sentiment")(x)
-    model = keras.Model(inputs, outputs, name=name or f"imdb_{kind}")
-    rate: Any = learning_rate
-    if decay_steps:
-        rate = keras.optimizers.schedules.CosineDecay(learning_rate, int(decay_steps))
-    model.compile(
-        optimizer=keras.optimizers.Adam(
-            rate, use_ema=average_weights, ema_momentum=_ema_momentum(decay_steps)
-        ),
-        loss="binary_crossentropy",
-        metrics=["accuracy"],
-        jit_compile=xla_on_cpu() if jit_compile is None else jit_compile,
-    )
-    return model
+    return inputs, layers.Dense(1, activation="sigmoid", name="sentiment")(x)
 
 
 def xla_on_cpu() -> bool | str:

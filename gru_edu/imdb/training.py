@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import os
 from dataclasses import asdict, dataclass, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from gru_edu import config
 
-from .splits import VAL_SIZE
+from .splits import VAL_SIZE, ImdbSplits, load_splits
 
 if TYPE_CHECKING:  # typing only: importing the bundle imports Keras
     from .bundle import TrainedModel
@@ -31,6 +32,8 @@ __all__ = [
     "train_classifier",
     "FAST_TRAIN_SIZE",
     "FAST_VAL_SIZE",
+    "comparison_dir",
+    "train_or_load",
 ]
 
 #: Reviews used for training and testing in the fast (CI) setting.
@@ -139,65 +142,75 @@ def train_classifier(
 
     from .distribute import training_plan
     from .bundle import TrainedModel
-    from .features import word_polarity
-    from .fitting import evaluate, fit
-    from .models import build_classifier, cudnn_compatible, device_name
-    from .splits import load_splits
+    from .fitting import fit
 
     settings = settings or TrainSettings.default()
-    parts = load_splits(
-        num_words=settings.num_words,
-        maxlen=settings.maxlen,
-        val_size=settings.val_size,
-        train_size=settings.train_size,
-        test_size=settings.test_size,
-        archive=archive,
-    )
-    x_train, y_train = parts.x_train, parts.y_train
-
+    parts = load_splits(num_words=settings.num_words, maxlen=settings.maxlen,
+                        val_size=settings.val_size, train_size=settings.train_size,
+                        test_size=settings.test_size, archive=archive)
     plan = training_plan(strategy)
     batch_size = plan.global_batch(settings.batch_size)
     if plan.replicas > 1:
         print(f"tf.distribute: {plan.describe(settings.batch_size)}", flush=True)
     keras.utils.set_random_seed(settings.seed)
-    steps = -(-len(x_train) // batch_size) * settings.epochs
     with plan.scope():
-        model = build_classifier(
-            settings.kind,
-            num_words=settings.num_words,
-            maxlen=None if settings.buckets else settings.maxlen,
-            embed_dim=settings.embed_dim,
-            units=settings.units,
-            dropout=settings.dropout,
-            learning_rate=settings.learning_rate,
-            decay_steps=steps if settings.cosine else None,
-            polarity=(
-                word_polarity(x_train, y_train, settings.num_words)
-                if settings.polarity
-                else None
-            ),
-            average_weights=settings.average_weights,
-            jit_compile=plan.jit_compile,
-        )
-    callbacks = []
-    if checkpoint_dir is not None:
-        from .checkpoints import EpochCheckpoints
+        model = _build_model(settings, parts, batch_size, plan.jit_compile)
+    history = fit(model, parts.x_train, parts.y_train, epochs=settings.epochs,
+                  batch_size=batch_size,
+                  validation_data=(parts.x_val, parts.y_val) if len(parts.y_val) else None,
+                  verbose=verbose, buckets=settings.buckets, seed=settings.seed,
+                  callbacks=_callbacks(settings, parts, checkpoint_dir))
+    meta = _meta(settings, model, parts, history, score_test)
+    meta.update(plan.meta(settings.batch_size), chief=plan.is_chief)
+    trained = TrainedModel(model, parts.vocab, settings.maxlen, "post", "pre", meta)
+    return TrainResult(trained, history)
 
-        callbacks.append(EpochCheckpoints(
-            checkpoint_dir, parts.vocab, settings.maxlen,
-            {"settings": asdict(settings), "mode": config.mode_name()}))
-    history = fit(
-        model,
-        x_train,
-        y_train,
-        epochs=settings.epochs,
-        batch_size=batch_size,
-        validation_data=(parts.x_val, parts.y_val) if len(parts.y_val) else None,
-        verbose=verbose,
-        buckets=settings.buckets,
-        seed=settings.seed,
-        callbacks=callbacks,
+
+def _build_model(settings: TrainSettings, parts: ImdbSplits, batch_size: int,
+                 jit_compile: Any) -> Any:
+    """The compiled classifier of ``settings``, its polarity (if used) and
+    learning-rate schedule fitted to the training part."""
+    from .features import word_polarity
+    from .models import build_classifier
+
+    steps = -(-len(parts.x_train) // batch_size) * settings.epochs
+    return build_classifier(
+        settings.kind,
+        num_words=settings.num_words,
+        maxlen=None if settings.buckets else settings.maxlen,
+        embed_dim=settings.embed_dim,
+        units=settings.units,
+        dropout=settings.dropout,
+        learning_rate=settings.learning_rate,
+        decay_steps=steps if settings.cosine else None,
+        polarity=(
+            word_polarity(parts.x_train, parts.y_train, settings.num_words)
+            if settings.polarity
+            else None
+        ),
+        average_weights=settings.average_weights,
+        jit_compile=jit_compile,
     )
+
+
+def _callbacks(settings: TrainSettings, parts: ImdbSplits,
+               checkpoint_dir: str | os.PathLike | None) -> list[Any]:
+    """:class:`EpochCheckpoints` into ``checkpoint_dir`` if given."""
+    if checkpoint_dir is None:
+        return []
+    from .checkpoints import EpochCheckpoints
+
+    return [EpochCheckpoints(checkpoint_dir, parts.vocab, settings.maxlen,
+                             {"settings": asdict(settings), "mode": config.mode_name()})]
+
+
+def _meta(settings: TrainSettings, model: Any, parts: ImdbSplits,
+          history: dict[str, list[float]], score_test: bool) -> dict[str, Any]:
+    """How the model was trained and how it scored (validation, and the test
+    reviews once if ``score_test``), with the device and cuDNN eligibility."""
+    from .fitting import evaluate
+    from .models import cudnn_compatible, device_name
+
     val_loss, val_accuracy = (
         evaluate(model, parts.x_val, parts.y_val, buckets=settings.buckets)
         if len(parts.y_val)
@@ -208,10 +221,9 @@ def train_classifier(
         if score_test
         else (None, None)
     )
-    recurrent = model.get_layer(settings.kind)
-    eligible, reasons = cudnn_compatible(recurrent)
+    eligible, reasons = cudnn_compatible(model.get_layer(settings.kind))
     device = device_name()
-    meta: dict[str, Any] = {
+    return {
         "settings": asdict(settings),
         "mode": config.mode_name(),
         "protocol": (
@@ -222,7 +234,7 @@ def train_classifier(
         "val_loss": val_loss,
         "test_accuracy": test_accuracy,
         "test_loss": test_loss,
-        "train_reviews": int(len(x_train)),
+        "train_reviews": int(len(parts.x_train)),
         "val_reviews": int(len(parts.y_val)),
         "test_reviews": int(len(parts.y_test)) if score_test else 0,
         # median: the first epoch also pays for XLA/graph compilation
@@ -234,8 +246,38 @@ def train_classifier(
         "cudnn_reasons": reasons,
         "parameters": int(model.count_params()),
         "history": history,
-        **plan.meta(settings.batch_size),
-        "chief": plan.is_chief,
     }
-    trained = TrainedModel(model, parts.vocab, settings.maxlen, "post", "pre", meta)
-    return TrainResult(trained, history)
+
+
+def comparison_dir(kind: str, seed: int = 0) -> Path:
+    """``artifacts/deeper/<mode>/<kind>_seed<seed>``: one model of the
+    GRU / LSTM / SimpleRNN comparison (mode: ``full`` or ``fast``)."""
+    mode = "fast" if config.fast_mode() else "full"
+    return config.artifacts_dir() / "deeper" / mode / f"{kind}_seed{seed}"
+
+
+def train_or_load(kind: str = "gru", seed: int = 0, checkpoints: bool = False,
+                  verbose: int = 0) -> Any:
+    """The default recipe with layer ``kind`` and ``seed``, trained once.
+
+    Trained with :func:`train_classifier` (``TrainSettings.default(kind)``:
+    the full recipe, or its small version under ``GRU_EDU_FAST=1``) and saved
+    in :func:`comparison_dir`; later calls load it. ``checkpoints=True`` also
+    keeps the per-epoch bundles in ``<that folder>/epochs``
+    (:func:`gru_edu.imdb.checkpoints.load_checkpoints` opens them).
+    Returns the :class:`gru_edu.imdb.TrainedModel`.
+    """
+    from .bundle import TrainedModel
+    from .checkpoints import checkpoint_paths
+
+    folder = comparison_dir(kind, seed)
+    epochs = folder / "epochs"
+    have = (folder / "meta.json").exists() and (
+        not checkpoints or checkpoint_paths(epochs))
+    if have:
+        return TrainedModel.load(folder)
+    settings = replace(TrainSettings.default(kind), seed=seed)
+    result = train_classifier(settings, verbose=verbose,
+                              checkpoint_dir=epochs if checkpoints else None)
+    result.trained.save(folder, optimizer=False)
+    return result.trained
