@@ -10,7 +10,7 @@ pytest — no TensorFlow — so it runs from a separate environment::
         tests/test_conventions_torch.py -v
 
 The NumPy side (:func:`gru_edu.cell.gru_forward`) equals keras.layers.GRU to
-float64 rounding (tests/test_cell.py, tests/test_conventions.py), so agreement
+float64 rounding (tests/test_numpy_gru.py, tests/test_conventions.py), so agreement
 here closes the loop Keras = NumPy = PyTorch.
 """
 

@@ -74,7 +74,7 @@ def test_notebook_01_and_05_explorers_and_diagram():
 
 @pytest.fixture(scope="module")
 def small():
-    g = _helpers("test_widgets_gates")
+    g = _helpers("test_gate_explorer")
     trained = g.small_trained()
     texts = g.review_texts()
     return g, trained, texts, trained.encode(texts)

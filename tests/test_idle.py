@@ -20,7 +20,7 @@ from gru_edu.explorers import gate_explorer as ge  # noqa: E402
 from gru_edu.explorers.cell_explorer import cell_explorer  # noqa: E402
 from gru_edu.gates import keras_plumbing  # noqa: E402
 
-from test_widgets_gates import review_texts, small_trained  # noqa: E402
+from test_gate_explorer import review_texts, small_trained  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,6 +1,6 @@
-"""The memory task, the vanilla RNN baseline and the trainer of notebook 02.
+"""The memory task of notebook 02: its batches, training, and the gradient through time.
 
-Oracles as in test_cell.py: keras.layers.SimpleRNN for the RNN forward pass,
+Oracles as in test_numpy_gru.py: keras.layers.SimpleRNN for the RNN forward pass,
 central finite differences for every backward pass.
 """
 

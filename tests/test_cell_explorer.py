@@ -1,4 +1,4 @@
-"""Headless tests of the notebook-01 explorers (gru_edu.explorers).
+"""Headless tests of the notebook-01 cell explorer (gru_edu.explorers.cell_explorer).
 
 Each slider is moved the way a learner would (``controls[name].value = v``);
 the plotted data must then equal what ``gru_edu.cell`` computes for the
@@ -6,11 +6,6 @@ parameters the sliders describe. The parameters are rebuilt here from the
 slider values, independently of the explorer's own ``params()``.
 """
 
-import base64
-import math
-import os
-import subprocess
-import sys
 
 import matplotlib
 
@@ -214,61 +209,6 @@ def check_memory_plot(ex, where=""):
     np.testing.assert_allclose(half_level, 0.5 * h[ex.pulse_at])
 
 
-def test_memory_explorer_initial_plot(fig_count):
-    ex = me.memory_explorer()
-    check_memory_plot(ex, "initial")
-    assert ex.state["half_life"] is not None
-
-
-@pytest.mark.parametrize("name", ["b_z", "w_z", "w_h", "u_h"])
-@pytest.mark.parametrize("frac", [0.1, 0.8])
-def test_every_memory_slider_updates_the_plot(name, frac, fig_count):
-    ex = me.memory_explorer(steps=30, pulse_at=3)
-    ctl = ex.controls[name]
-    old_png = ex.view.value
-    ctl.value = new_value(ctl, frac)
-    check_memory_plot(ex, f"{name}={ctl.value}")
-    assert ex.view.value != old_png
-    assert ex.last_error is None
-
-
-@pytest.mark.parametrize("b_z", [-1.0, 0.0, 1.0, 2.0, 3.0])
-def test_half_life_matches_theory_when_candidate_is_zero(b_z):
-    """With U_h = 0 and x = 0 after the pulse, h decays as z^k, z = σ(b_z)."""
-    ex = me.memory_explorer(steps=60)
-    ex.controls["u_h"].value = 0.0
-    ex.controls["b_z"].value = b_z
-    z = float(sigmoid(np.array(b_z)))
-    theory = math.log(0.5) / math.log(z)
-    assert ex.state["z_after"] == pytest.approx(z)
-    assert ex.state["half_life_theory"] == pytest.approx(theory)
-    assert ex.state["half_life"] == math.ceil(theory - 1e-9)
-
-
-def test_half_life_not_reached_and_nothing_written():
-    ex = me.memory_explorer(steps=20)
-    ex.controls["b_z"].value = 7.0  # z = 0.999: no decay within 20 steps
-    assert ex.state["half_life"] is None
-    assert "not reached" in ex.artists["title"].get_text()
-    check_memory_plot(ex, "not reached")
-    ex.controls["w_h"].value = 0.0  # the pulse writes nothing
-    assert ex.state["half_life"] is None
-    assert "nothing written" in ex.artists["title"].get_text()
-
-
-def test_half_life_helper():
-    h = np.array([0.0, 0.8, 0.6, 0.41, 0.39, 0.1])
-    assert me.half_life(h, 1) == 3
-    assert me.half_life(-h, 1) == 3  # sign does not matter
-    assert me.half_life(h, 0) is None  # nothing written
-    assert me.half_life(np.array([1.0, 0.9, 0.8]), 0) is None
-
-
-def test_memory_explorer_rejects_bad_pulse():
-    with pytest.raises(ValueError, match="pulse_at"):
-        me.memory_explorer(steps=10, pulse_at=9)
-
-
 # ------------------------------------------------------------------- errors
 
 
@@ -292,19 +232,6 @@ def test_cell_callback_error_is_shown_then_cleared(monkeypatch):
     assert ex.last_error is None and ex.errors.outputs == ()
     _, ref = cell_reference(ex)
     np.testing.assert_allclose(ex.state["h"], ref["h"])
-
-
-def test_memory_callback_error_is_shown(monkeypatch):
-    ex = me.memory_explorer()
-
-    def broken(*args, **kwargs):
-        raise FloatingPointError("simulated failure in gru_forward")
-
-    monkeypatch.setattr(me, "gru_forward", broken)
-    ex.controls["b_z"].value = 1.0
-    assert isinstance(ex.last_error, FloatingPointError)
-    text = "".join(o.get("text", "") for o in ex.errors.outputs)
-    assert "FloatingPointError" in text and "gru_forward" in text
 
 
 # ------------------------------------------------------------ display parts
@@ -335,25 +262,3 @@ def test_widget_container_and_display(monkeypatch):
     assert any(w is ex.view for w in inside)
     assert ex.view.value[:8] == b"\x89PNG\r\n\x1a\n"
     assert all(c.continuous_update for c in ex.controls.values())
-
-
-def test_ipympl_backend_uses_the_live_canvas():
-    """With %matplotlib widget the canvas itself is shown and redrawn."""
-    code = (
-        "import matplotlib; matplotlib.use('module://ipympl.backend_nbagg')\n"
-        "import matplotlib.pyplot as plt\n"
-        "from gru_edu.explorers.memory_explorer import memory_explorer\n"
-        "ex = memory_explorer()\n"
-        "assert ex.live and ex.view is ex.figure.canvas\n"
-        "ex.controls['b_z'].value = 0.5\n"
-        "assert ex.last_error is None, ex.last_error\n"
-        "n = len(plt.get_fignums())\n"
-        "ex.controls['b_z'].value = 1.5\n"
-        "assert len(plt.get_fignums()) == n\n"
-        "print('ok')\n"
-    )
-    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True,
-                         text=True, env=env, timeout=120)
-    assert out.returncode == 0, out.stderr[-2000:]
-    assert "ok" in out.stdout
