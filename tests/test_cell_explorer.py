@@ -7,6 +7,7 @@ slider values, independently of the explorer's own ``params()``.
 """
 
 
+import base64
 import matplotlib
 
 matplotlib.use("Agg")
