@@ -51,6 +51,15 @@ def lab(chromium: Any, tmp_path_factory: Any, artifacts: Any) -> Any:
         shutil.copy(server.log_path, artifacts / "jupyterlab-server.log")
 
 
+@pytest.fixture
+def lab_kernels(lab: Any) -> Any:
+    """After the test (and after ``page``'s screenshot on failure), shut down
+    the kernel it ran: finished notebooks' kernels would otherwise keep their
+    memory and a share of the 2 CPU cores until the module ends."""
+    yield lab
+    lab.shutdown_kernels()
+
+
 def _slim(report: list[dict]) -> list[dict]:
     """The cell report without bulky output data (images, widget state)."""
     slim = []
@@ -64,7 +73,8 @@ def _slim(report: list[dict]) -> list[dict]:
 
 
 @pytest.mark.parametrize("name", PARAMS)
-def test_notebook_in_jupyterlab(name: str, lab: Any, page: Any, save: Any) -> None:
+def test_notebook_in_jupyterlab(name: str, lab: Any, lab_kernels: Any, page: Any,
+                                save: Any) -> None:
     spec = NOTEBOOKS[name]
     prefix = f"lab-{name[:2]}"
     open_notebook(page, lab.url, lab.token, f"notebooks/{name}")
