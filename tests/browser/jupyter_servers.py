@@ -98,9 +98,9 @@ class Server:
     def shutdown_kernels(self, timeout: float = 30.0) -> int:
         """Shut down every kernel the server runs now (REST API); return how many.
 
-        A kernel that finished its notebook keeps its memory and — the
-        explorers' kernels — a share of the CPU until the server stops; on 2
-        cores that slows every later test. Waits until the server lists none.
+        A kernel that finished its notebook keeps its memory (TensorFlow,
+        models, explorers) until the server stops. Waits until the server
+        lists none.
         """
         def call(method: str, path: str) -> object:
             req = urllib.request.Request(

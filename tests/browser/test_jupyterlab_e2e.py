@@ -58,8 +58,8 @@ def lab(chromium: Any, tmp_path_factory: Any, artifacts: Any) -> Any:
 @pytest.fixture
 def lab_kernels(lab: Any) -> Any:
     """After the test (and after ``page``'s screenshot on failure), shut down
-    the kernel it ran: finished notebooks' kernels would otherwise keep their
-    memory and a share of the 2 CPU cores until the module ends."""
+    the kernel it ran: finished notebooks' kernels (TensorFlow, models,
+    explorers) would otherwise keep their memory until the module ends."""
     yield lab
     lab.shutdown_kernels()
 
