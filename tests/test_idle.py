@@ -1,11 +1,11 @@
-"""Idle kernels on a hub: explorers let go of their models and caches, and a
-notebook left open does nothing in the background."""
+"""Idle kernels on a hub: explorers let go of their models and caches. That a
+notebook left open does nothing in the background is checked by the JupyterLab
+browser test on notebook 04 (``idle_check``), where it has run anyway."""
 
 from __future__ import annotations
 
 import gc
 import os
-import time
 import weakref
 from pathlib import Path
 
@@ -86,34 +86,8 @@ def test_explorers_are_closed_when_the_process_exits():
     assert "closed at exit" in proc.stdout
 
 
-def test_an_open_notebook_does_nothing_in_the_background():
-    """Notebook 04 (fast setting) run in a real kernel, then left alone: the
-    kernel uses no CPU and no gru_edu thread or timer is left running."""
-    import nbformat
-    import psutil
-    from nbclient import NotebookClient
-
-    nb = nbformat.read(ROOT / "notebooks" / "04_gate_explorer.ipynb", as_version=4)
-    nb.cells.append(nbformat.v4.new_code_cell(
-        "import threading\n"
-        "print(sorted(t.name for t in threading.enumerate()))"))
-    saved = dict(os.environ)
-    os.environ["GRU_EDU_FAST"] = "1"
-    try:
-        client = NotebookClient(nb, timeout=900, kernel_name="python3",
-                                resources={"metadata": {"path": str(ROOT / "notebooks")}})
-        with client.setup_kernel():
-            for index, cell in enumerate(nb.cells):
-                client.execute_cell(cell, index)
-            kernel = psutil.Process(client.km.provisioner.pid)
-            time.sleep(3)  # let the last redraws and messages settle
-            before = kernel.cpu_times()
-            time.sleep(10)
-            after = kernel.cpu_times()
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-    busy = (after.user + after.system) - (before.user + before.system)
-    assert busy < 0.3, f"the idle kernel used {busy:.2f} s of CPU in 10 s"
-    threads = nb.cells[-1].outputs[0]["text"]
-    assert "Timer" not in threads and "gru" not in threads.lower(), threads
+# Notebook 04 left open after "Run All" (its kernel uses no CPU, no timer or
+# gru_edu thread is left running) is checked where the notebook already runs
+# in a real kernel: tests/browser/test_jupyterlab_e2e.py (``idle_check`` in
+# tests/browser/notebook_specs.py). Running it here cost one more whole
+# execution of notebook 04 in a fresh kernel (see benchmarks/logs/suite_time.md).

@@ -255,6 +255,51 @@ def kernel_probe(page: Any, var: str) -> dict[str, Any]:
     return json.loads(result["out"])
 
 
+def kernel_run(page: Any, code: str) -> str:
+    """Run ``code`` in the notebook's kernel (no cell added); its stdout."""
+    result = page.evaluate(_PROBE, code)
+    if result["err"]:
+        raise AssertionError(f"kernel code failed: {result['err']}\n{code}")
+    return result["out"]
+
+
+def kernel_process(page: Any, server: Any) -> Any:
+    """The notebook's kernel as a :class:`psutil.Process` (a child of ``server``)."""
+    import psutil
+
+    kid = page.evaluate(f"() => ({_PANEL}).sessionContext.session.kernel.id")
+    for child in psutil.Process(server.proc.pid).children(recursive=True):
+        try:
+            if any(f"kernel-{kid}.json" in a for a in child.cmdline()):
+                return child
+        except psutil.NoSuchProcess:
+            continue
+    raise AssertionError(f"no process of kernel {kid} under the server")
+
+
+#: The kernel's thread names (a timer or a gru_edu thread must not outlive a cell)
+_THREADS_CODE = ("import threading\n"
+                 "print(sorted(t.name for t in threading.enumerate()))")
+
+
+def idle_kernel_check(page: Any, server: Any, settle_s: float = 3.0,
+                      window_s: float = 10.0) -> dict[str, Any]:
+    """A notebook that has run, left alone: CPU its kernel uses, its threads.
+
+    Waits ``settle_s`` for the last redraws and messages, then measures the
+    kernel's CPU time (user + system) over ``window_s`` of doing nothing;
+    afterwards lists the kernel's threads. Returns ``busy_s`` and ``threads``.
+    """
+    kernel = kernel_process(page, server)
+    page.wait_for_timeout(settle_s * 1000)
+    before = kernel.cpu_times()
+    page.wait_for_timeout(window_s * 1000)
+    after = kernel.cpu_times()
+    busy = (after.user + after.system) - (before.user + before.system)
+    return {"busy_s": busy, "window_s": window_s,
+            "threads": kernel_run(page, _THREADS_CODE)}
+
+
 # ---------------------------------------------------------------- explorers
 
 

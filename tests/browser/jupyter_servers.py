@@ -95,6 +95,33 @@ class Server:
                                   f"at {url}\n{self.log_tail()}")
             time.sleep(0.3)
 
+    def shutdown_kernels(self, timeout: float = 30.0) -> int:
+        """Shut down every kernel the server runs now (REST API); return how many.
+
+        A kernel that finished its notebook keeps its memory (TensorFlow,
+        models, explorers) until the server stops. Waits until the server
+        lists none.
+        """
+        def call(method: str, path: str) -> object:
+            req = urllib.request.Request(
+                f"{self.url}{path}", method=method,
+                headers={"Authorization": f"token {self.token}"})
+            with urllib.request.urlopen(req, timeout=timeout) as r:
+                body = r.read()
+            return json.loads(body) if body else None
+
+        kernels = call("GET", "api/kernels") or []
+        for k in kernels:
+            try:
+                call("DELETE", f"api/kernels/{k['id']}")
+            except urllib.error.HTTPError as e:  # gone meanwhile
+                if e.code != 404:
+                    raise
+        deadline = time.monotonic() + timeout
+        while call("GET", "api/kernels") and time.monotonic() < deadline:
+            time.sleep(0.2)
+        return len(kernels)
+
     def log_tail(self, lines: int = 40) -> str:
         self._log.flush()
         text = self.log_path.read_text(errors="replace").splitlines()

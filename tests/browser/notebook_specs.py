@@ -102,6 +102,9 @@ class NotebookSpec:
     name: str
     #: None: no explorer checks written yet (the test then fails, loudly)
     explorers: list[ExplorerCheck] | None = field(default=None)
+    #: after "Run All", left alone: the kernel uses no CPU and runs no timer
+    #: or gru_edu thread (:func:`explorer_driver.idle_kernel_check`)
+    idle_check: bool = False
 
     @property
     def path(self) -> Path:
@@ -258,6 +261,8 @@ NOTEBOOK_04 = NotebookSpec(
             shown=_gate_expected,
         ),
     ],
+    # a classroom leaves it open: it must do nothing in the background
+    idle_check=True,
 )
 
 # ---------------------------------------------------- notebook 05 explorer

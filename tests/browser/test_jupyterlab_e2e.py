@@ -14,6 +14,10 @@ serves a copy of ``notebooks/``, and headless Chromium, driven by Playwright:
    read from the page, in the figure (notebook 01) or the gate readout
    (notebook 04) and in the kernel's ``state``.
 
+Notebook 04 (``idle_check``) is also left alone after step 2: its kernel
+must use no CPU (< 0.3 s in 10 s) and run no timer or gru_edu thread — a
+notebook left open on a hub does nothing in the background.
+
 Screenshots, per-cell reports and the server log are in
 ``test-artifacts/browser/`` (``lab-NN-*``).
 """
@@ -26,8 +30,8 @@ from typing import Any
 import pytest
 
 from explorer_driver import (check_explorer, cell_report, generic_slider_check,
-                             kernel_probe, open_notebook, problems_in,
-                             run_all_cells, stderr_texts)
+                             idle_kernel_check, kernel_probe, open_notebook,
+                             problems_in, run_all_cells, stderr_texts)
 from jupyter_servers import start_lab
 from notebook_specs import NOTEBOOKS
 
@@ -51,6 +55,15 @@ def lab(chromium: Any, tmp_path_factory: Any, artifacts: Any) -> Any:
         shutil.copy(server.log_path, artifacts / "jupyterlab-server.log")
 
 
+@pytest.fixture
+def lab_kernels(lab: Any) -> Any:
+    """After the test (and after ``page``'s screenshot on failure), shut down
+    the kernel it ran: finished notebooks' kernels (TensorFlow, models,
+    explorers) would otherwise keep their memory until the module ends."""
+    yield lab
+    lab.shutdown_kernels()
+
+
 def _slim(report: list[dict]) -> list[dict]:
     """The cell report without bulky output data (images, widget state)."""
     slim = []
@@ -64,7 +77,8 @@ def _slim(report: list[dict]) -> list[dict]:
 
 
 @pytest.mark.parametrize("name", PARAMS)
-def test_notebook_in_jupyterlab(name: str, lab: Any, page: Any, save: Any) -> None:
+def test_notebook_in_jupyterlab(name: str, lab: Any, lab_kernels: Any, page: Any,
+                                save: Any) -> None:
     spec = NOTEBOOKS[name]
     prefix = f"lab-{name[:2]}"
     open_notebook(page, lab.url, lab.token, f"notebooks/{name}")
@@ -81,6 +95,15 @@ def test_notebook_in_jupyterlab(name: str, lab: Any, page: Any, save: Any) -> No
     problems = problems_in(report)
     assert not problems, "\n".join(problems)
     assert sum(c["widget_views"] for c in report) >= 1, "no widget rendered"
+
+    if spec.idle_check:  # left open after "Run All": nothing in the background
+        idle = idle_kernel_check(page, lab)
+        save(f"{prefix}-idle.json", idle)
+        assert idle["busy_s"] < 0.3, (
+            f"the idle kernel used {idle['busy_s']:.2f} s of CPU in "
+            f"{idle['window_s']:.0f} s")
+        threads = idle["threads"]
+        assert "Timer" not in threads and "gru" not in threads.lower(), threads
 
     if spec.explorers is None:
         changed = generic_slider_check(page, save, prefix)
