@@ -19,3 +19,7 @@ def imdb_archive() -> Path:
     if not path.exists():
         pytest.fail(f"IMDB archive not found at {path}; set GRU_EDU_IMDB_ARCHIVE")
     return path
+
+
+# the IMDB loader tests' tiny archives (tests/imdb_archives.py)
+from imdb_archives import tiny, generated, load, no_env, keras, real_cache  # noqa: E402,F401
