@@ -13,16 +13,15 @@ import numpy as np
 import pytest
 
 from gru_edu import imdb
-from gru_edu.imdb import archive
 from gru_edu.imdb import (
     START,
     ArchiveError,
+    archive,
     load_imdb,
     load_texts,
     load_vocabulary,
     tokenize,
 )
-
 
 FOLDERS = [(s, lab) for s in ("train", "test") for lab in ("pos", "neg")]
 

@@ -1,13 +1,13 @@
-"""Finding, downloading and reading the IMDB archive (gru_edu.imdb.archive), on tiny archives.\n"""
+"""Finding, downloading and reading the IMDB archive (gru_edu.imdb.archive), on tiny archives."""
 
 
 import sys
-import pytest
-from gru_edu import imdb
-from gru_edu.imdb import archive
-from gru_edu.imdb import ArchiveError, ArchiveNotFoundError, load_imdb
 
-from imdb_archives import HANDMADE, write_archive, random_reviews, assert_archive_error
+import pytest
+from imdb_archives import HANDMADE, assert_archive_error, random_reviews, write_archive
+
+from gru_edu import imdb
+from gru_edu.imdb import ArchiveError, ArchiveNotFoundError, archive, load_imdb
 
 
 def test_search_order(no_env, tmp_path, monkeypatch):

@@ -1,12 +1,12 @@
-"""The tokenized-review cache of gru_edu.imdb.cache: read instead of the archive, keyed, rebuilt, atomic.\n"""
+"""The tokenized-review cache of gru_edu.imdb.cache: read instead of the archive, keyed, rebuilt, atomic."""
 
 
 import numpy as np
 import pytest
+from imdb_archives import HANDMADE, write_archive
+
 from gru_edu import imdb
 from gru_edu.imdb import cache
-
-from imdb_archives import HANDMADE, write_archive
 
 
 def test_second_load_reads_the_cache_not_the_archive(tiny, load, monkeypatch):

@@ -5,7 +5,6 @@ import pytest
 
 from gru_edu import claims
 
-
 # ------------------------------------------------------------- claims
 
 

@@ -9,8 +9,11 @@ with a copy of it. One test reads the real shared archive.
 
 import subprocess
 import sys
+
 import numpy as np
 import pytest
+from imdb_archives import HANDMADE, expected_ranking, keras_load_data
+
 from gru_edu.imdb import (
     OOV,
     PAD,
@@ -21,8 +24,6 @@ from gru_edu.imdb import (
     pad_sequences,
     tokenize,
 )
-
-from imdb_archives import HANDMADE, expected_ranking, keras_load_data
 
 
 def test_ids_follow_keras_conventions(tiny, load):

@@ -1,10 +1,10 @@
-"""word_polarity of gru_edu.imdb.features.\n"""
+"""word_polarity of gru_edu.imdb.features."""
 
 
 import numpy as np
 import pytest
-from gru_edu.imdb import word_polarity
 
+from gru_edu.imdb import word_polarity
 
 
 def test_word_polarity_is_the_log_count_ratio():

@@ -3,9 +3,8 @@
 import numpy as np
 import pytest
 
-from gru_edu.cell.initializers import init_gru
 from gru_edu.cell import GRUParams, gru_forward
-
+from gru_edu.cell.initializers import init_gru
 
 # --------------------------------------------------------- init, readout
 

@@ -1,4 +1,8 @@
-"""Headless tests of the notebook-01 memory explorer (gru_edu.explorers.memory_explorer).\n\nEach slider is moved the way a learner would (``controls[name].value = v``);\nthe plotted data must then equal what ``gru_edu.cell`` computes for the\nparameters the sliders describe.\n"""
+"""Headless tests of the notebook-01 memory explorer (gru_edu.explorers.memory_explorer).
+
+Each slider is moved the way a learner would (``controls[name].value = v``);
+the plotted data must then equal what ``gru_edu.cell`` computes for the
+parameters the sliders describe."""
 
 import math
 import os
@@ -13,8 +17,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from gru_edu.explorers import memory_explorer as me  # noqa: E402
 from gru_edu.cell import GRUParams, gru_forward, gru_step, sigmoid  # noqa: E402
+from gru_edu.explorers import memory_explorer as me  # noqa: E402
 
 QUANTITIES = ("h_prev", "z", "r", "h_tilde", "h")
 

@@ -4,7 +4,6 @@ import numpy as np
 
 from gru_edu.cell.optim import Adam
 
-
 # ------------------------------------------------------------------ Adam
 
 

@@ -3,9 +3,8 @@
 import numpy as np
 import pytest
 
-from gru_edu.cell.gradcheck import numerical_gradient, relative_error
 from gru_edu.cell import rnn as R
-
+from gru_edu.cell.gradcheck import numerical_gradient, relative_error
 
 # ----------------------------------------------------------- vanilla RNN
 

@@ -1,6 +1,6 @@
 """The train / validation / test protocol: carved, fitted and scored where it should be.
 
-The tiny archives come from ``test_data``; the oracle for the vocabulary is a
+The tiny archives come from ``imdb_archives``; the oracle for the vocabulary is a
 plain ``Counter`` over the tokenized texts of the training part, not the
 package's own ranking code.
 """
@@ -13,7 +13,7 @@ import pytest
 from gru_edu import imdb
 from gru_edu.imdb import OOV, START, pad_sequences, tokenize
 
-from test_data import random_reviews, write_archive
+from imdb_archives import random_reviews, write_archive
 
 
 @pytest.fixture

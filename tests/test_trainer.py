@@ -7,7 +7,6 @@ from gru_edu.cell.gradcheck import numerical_gradient, relative_error
 from gru_edu.tasks import memory as M
 from gru_edu.tasks import trainer as T
 
-
 # --------------------------------------------------------- init, readout
 
 

@@ -1,12 +1,13 @@
-"""The tokenizer and Vocabulary of gru_edu.imdb.vocab: ranking, encode and decode, JSON.\n"""
+"""The tokenizer and Vocabulary of gru_edu.imdb.vocab: ranking, encode and decode, JSON."""
 
 
 import json
+
 import numpy as np
 import pytest
-from gru_edu.imdb import START, Vocabulary, pad_sequences, tokenize
+from imdb_archives import expected_ranking, random_reviews
 
-from imdb_archives import random_reviews, expected_ranking
+from gru_edu.imdb import START, Vocabulary, pad_sequences, tokenize
 
 
 def test_tokenizer():
