@@ -126,7 +126,7 @@ def test_notebook_06_pattern_explorer():
     from gru_edu.gates import StateCache, build_state_cache
     from gru_edu.imdb import Vocabulary
 
-    d = _helpers("test_deeper")
+    d = _helpers("tiny_models")
     model = d.tiny_model(dtype="float32", units=5)
     ids = d.padded(np.random.default_rng(6), 30, 14)
     cache = build_state_cache(model, ids, signals=("h", "z"), batch_size=8)
