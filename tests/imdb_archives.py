@@ -168,3 +168,11 @@ def assert_archive_error(load, path, *match):
 def real_cache(tmp_path_factory):
     return tmp_path_factory.mktemp("imdb-cache")
 
+
+def padded_reviews(n=50, width=130, seed=0):
+    """Random right-padded id rows of random lengths, labels, and the lengths."""
+    rng = np.random.default_rng(seed)
+    lengths = rng.integers(1, width + 1, size=n)
+    x = rng.integers(1, 40, size=(n, width)).astype("int32")
+    x[np.arange(width)[None, :] >= lengths[:, None]] = 0
+    return x, rng.integers(0, 2, size=n).astype("int32"), lengths

@@ -12,8 +12,9 @@ import sys
 
 import numpy as np
 import pytest
-from imdb_archives import HANDMADE, expected_ranking, keras_load_data
+from imdb_archives import HANDMADE, expected_ranking, keras_load_data, padded_reviews
 
+from gru_edu import imdb
 from gru_edu.imdb import (
     OOV,
     PAD,
@@ -175,3 +176,36 @@ def test_real_archive(imdb_archive, real_cache):
     assert np.array_equal(labels, y_test)
     encoded = pad_sequences([vocab.encode(t) for t in texts[:50]], 300, padding="post")
     assert np.array_equal(encoded, x_test[:50])
+
+
+
+def test_length_batches_group_reviews_and_drop_only_padding():
+    x, y, lengths = padded_reviews()
+    batches = imdb.length_batches(x, y, batch_size=8, seed=3, multiple=32)
+    seen = []
+    for xb, yb in batches:
+        longest = max(int(((xb != 0).sum(axis=1)).max()), 1)
+        assert xb.shape[1] == min(130, -(-longest // 32) * 32)  # cut, rounded up
+        assert len(xb) == len(yb) <= 8
+        for row, label in zip(xb, yb):  # each row is a whole review
+            matches = [i for i in range(len(x)) if np.array_equal(x[i, :len(row)], row)
+                       and not x[i, len(row):].any() and y[i] == label]
+            assert matches
+            seen.append(matches[0])
+    assert sorted(seen) == list(range(len(x)))  # every review exactly once
+    # similar lengths together: far fewer padded steps than the full width
+    padded = sum(xb.size for xb, _ in batches)
+    assert padded < 0.8 * x.size
+    # the seed shuffles; None keeps the order sorted by length
+    again = imdb.length_batches(x, y, batch_size=8, seed=3, multiple=32)
+    assert all(np.array_equal(a[0], b[0]) for a, b in zip(batches, again))
+    ordered = imdb.length_batches(x, y, batch_size=8, seed=None, multiple=32)
+    widths = [xb.shape[1] for xb, _ in ordered]
+    assert widths == sorted(widths)
+
+
+def test_length_batches_refuse_left_padding():
+    x, y, _ = padded_reviews(n=10)
+    x = x[:, ::-1]  # now padded at the front
+    with pytest.raises(ValueError, match="right-padded"):
+        imdb.length_batches(x, y, batch_size=4)
