@@ -8,8 +8,7 @@ values, a saved and reloaded model) a trace must
 * reproduce the layer's own output, computed here by an independent Keras
   sub-model (``keras.Model(model.inputs, layer.output)``), and
 * hold the gates gru_edu.cell computes from the layer's input, built here
-  independently (embedding rows looked up in NumPy, masks from the ids).
-"""
+  independently (embedding rows looked up in NumPy, masks from the ids)."""
 
 from __future__ import annotations
 
@@ -27,9 +26,12 @@ from keras import layers  # noqa: E402
 from gru_edu import gates  # noqa: E402
 from gru_edu.gates import replay  # noqa: E402
 from gru_edu.cell import GRUParams, gru_forward  # noqa: E402
-from gru_edu.imdb import TrainedModel, Vocabulary  # noqa: E402
+
+
 
 VOCAB = 40
+
+
 TOL = gates.TOLERANCE
 
 
@@ -91,9 +93,6 @@ def last_state(h, mask, backwards=False):
 
 def zero_masked(h, mask):
     return np.where(mask[..., None], h, 0.0)
-
-
-# ------------------------------------------------------- single GRU layers
 
 
 @pytest.mark.parametrize("reset_after", [True, False])
@@ -189,9 +188,6 @@ def test_float_features_without_mask_tutorial_model():
     np.testing.assert_allclose(one.h[0], t1.h[0], atol=1e-6)  # the batch size
 
 
-# ------------------------------------------------------------ Bidirectional
-
-
 @pytest.mark.parametrize("merge_mode", ["concat", "sum", None])
 @pytest.mark.parametrize("return_sequences", [True, False])
 def test_bidirectional(merge_mode, return_sequences):
@@ -262,9 +258,6 @@ def test_return_state_and_initial_state():
     np.testing.assert_allclose(t.z, cache.z, atol=1e-12)
 
 
-# ------------------------------------------------------------- save / load
-
-
 def test_saved_and_loaded_model(tmp_path):
     keras.utils.set_random_seed(8)
     model = keras.Sequential([
@@ -308,9 +301,6 @@ def test_tracing_leaves_the_model_as_it_was(tmp_path):
     for a, b in zip(loaded.get_weights(), weights):
         np.testing.assert_array_equal(a, b)
     np.testing.assert_allclose(np.asarray(loaded(ids)), pred, atol=1e-7)
-
-
-# --------------------------------------------------- the self-check guards
 
 
 def test_tampered_weights_raise_replay_error(monkeypatch):
@@ -363,9 +353,6 @@ def test_long_float32_sequence_stays_within_tolerance():
     assert err[:, -50:].max() < 10 * err[:, :50].max() + 1e-6  # no growth
 
 
-# ------------------------------------------------------------------ errors
-
-
 def test_lstm_only_model_says_what_it_has():
     model = keras.Sequential([
         keras.Input((None,), dtype="int32"),
@@ -416,133 +403,3 @@ def test_stateful_gru_and_empty_input_are_clear_errors():
     with pytest.raises(gates.GatesError, match="shape"):
         gates.trace(model, np.zeros((1, 2, 3, 4), "int32"))
 
-
-# -------------------------------------------------------------- trace_text
-
-
-def bundle_of(model, vocab, maxlen, padding="post", truncating="pre"):
-    """A bundle around a small Keras model (no meta, nothing saved)."""
-    return TrainedModel(model, vocab, maxlen, padding, truncating)
-
-
-def vocab_of(words):
-    """A tiny vocabulary with the Keras IMDB conventions (0 pad, 1 start, 2 OOV)."""
-    return Vocabulary(words)
-
-
-WORDS = "good bad film great awful plot a the was is boring fun".split()
-
-
-def classifier(maxlen=12, units=4, seed=12):
-    keras.utils.set_random_seed(seed)
-    inp = keras.Input((maxlen,), dtype="int32")
-    x = layers.Embedding(len(WORDS) + 4, 5, mask_zero=True, name="embedding")(inp)
-    x = layers.GRU(units, name="gru")(x)
-    x = layers.Dropout(0.2)(x)
-    out = layers.Dense(1, activation="sigmoid", name="sentiment")(x)
-    return keras.Model(inp, out)
-
-
-@pytest.mark.parametrize("padding", ["post", "pre"])
-def test_trace_text_words_align_with_steps(padding):
-    trained = bundle_of(classifier(), vocab_of(WORDS), maxlen=12, padding=padding)
-    tt = gates.trace_text(trained, "A good film wibble was fun")
-    assert tt.ids.shape == (12,) and not tt.truncated and tt.note == ""
-    assert tt.review_words == ["<start>", "a", "good", "film", "<unk>", "was", "fun"]
-    assert tt.typed[tt.review] == ["<start>", "a", "good", "film", "wibble", "was", "fun"]
-    assert tt.review == (slice(0, 7) if padding == "post" else slice(5, 12))
-    assert all(w == "<pad>" for i, w in enumerate(tt.words) if not tt.ids[i])
-    pred = float(np.asarray(trained.model(tt.ids[None]))[0, 0])
-    assert tt.prediction == pytest.approx(pred, abs=1e-6)
-    np.testing.assert_array_equal(tt.trace.mask[0], tt.ids != 0)
-    cropped = tt.review_traces[0]
-    assert cropped.z.shape == (1, 7, 4)
-    np.testing.assert_array_equal(cropped.z, tt.trace.z[:, tt.review])
-
-
-def test_sentiment_so_far_ends_at_the_prediction():
-    model = classifier()
-    trained = bundle_of(model, vocab_of(WORDS), maxlen=12)
-    tt = gates.trace_text(trained, "the plot was boring but the film was great fun")
-    s = gates.sentiment_so_far(trained, tt)
-    assert s.shape == (1, 12, 1)
-    last = tt.review.stop - 1
-    assert s[0, last, 0] == pytest.approx(tt.prediction, abs=1e-6)
-    # by hand: Dense(sigmoid) on each state
-    w, b = model.get_layer("sentiment").get_weights()
-    by_hand = 1 / (1 + np.exp(-(tt.trace.h[0] @ w + b)))
-    np.testing.assert_allclose(s[0], by_hand, atol=1e-6)
-
-
-def test_sentiment_so_far_refuses_bidirectional_and_pooling_heads():
-    inp = keras.Input((None,), dtype="int32")
-    x = layers.Embedding(VOCAB, 3)(inp)
-    model = keras.Model(inp, layers.Dense(1)(layers.Bidirectional(layers.GRU(2))(x)))
-    with pytest.raises(gates.UnsupportedModelError, match="bidirectional"):
-        gates.sentiment_so_far(model, gates.trace(model, ids_batch()))
-    x = layers.GRU(2, return_sequences=True)(layers.Embedding(VOCAB, 3)(inp))
-    model = keras.Model(inp, layers.Dense(1)(layers.GlobalMaxPooling1D()(x)))
-    with pytest.raises(gates.UnsupportedModelError, match="mixes time steps"):
-        gates.sentiment_so_far(model, gates.trace(model, ids_batch()))
-
-
-def test_empty_and_unknown_only_reviews():
-    trained = bundle_of(classifier(), vocab_of(WORDS), maxlen=12)
-    for text in ("", "   "):
-        with pytest.raises(gates.EmptyReviewError, match="empty"):
-            gates.trace_text(trained, text)
-    with pytest.raises(gates.UnknownWordsError, match="none of the 3 word"):
-        gates.trace_text(trained, "zorglub wibble frobnicate")
-    assert issubclass(gates.UnknownWordsError, ValueError)
-
-
-@pytest.mark.parametrize("truncating", ["pre", "post"])
-def test_long_review_is_truncated_and_says_so(truncating):
-    trained = bundle_of(classifier(), vocab_of(WORDS), maxlen=12,
-                          truncating=truncating)
-    text = " ".join(["good"] * 5 + ["bad"] * 10)  # 16 tokens with <start>
-    with pytest.warns(gates.TruncationWarning, match="at most 12"):
-        tt = gates.trace_text(trained, text)
-    assert tt.truncated and "4 were dropped" in tt.note
-    assert len(tt.review_words) == 12 and tt.ids.all()
-    if truncating == "pre":
-        assert tt.review_words == ["good"] * 2 + ["bad"] * 10
-    else:
-        assert tt.review_words == ["<start>"] + ["good"] * 5 + ["bad"] * 6
-    assert "truncated" in repr(tt)
-
-
-# -------------------------------------------------------- gate statistics
-
-
-def test_gate_statistics_equal_the_traces():
-    model = classifier(maxlen=10, units=3, seed=13)
-    rng = np.random.default_rng(6)
-    data = np.zeros((23, 10), dtype=np.int32)
-    for i, n in enumerate(rng.integers(2, 11, size=23)):
-        data[i, :n] = rng.integers(1, len(WORDS) + 3, size=n)
-    vocab = vocab_of(WORDS)
-    (st,) = gates.gate_statistics(model, data, batch_size=8, top_k=3, vocab=vocab)
-    (t,) = gates.trace(model, data)  # all at once
-    mask = t.mask
-    for g in gates.GATES:
-        v = t.gate(g)[mask]
-        np.testing.assert_allclose(st.mean[g], v.mean(0), atol=1e-12)
-        np.testing.assert_allclose(st.std[g], v.std(0), atol=1e-9)
-        np.testing.assert_allclose(st.min[g], v.min(0))
-        np.testing.assert_allclose(st.max[g], v.max(0))
-    assert st.n_reviews == 23 and st.n_steps == mask.sum()
-    np.testing.assert_allclose(st.frac_write, (t.z[mask] < 0.5).mean(0))
-    # words where z is lowest / highest in each review, counted per unit
-    for unit in range(3):
-        z = t.z[..., unit]
-        lo = np.where(mask, z, np.inf).argmin(1)
-        counts = np.bincount(data[np.arange(23), lo], minlength=data.max() + 1)
-        best = counts.max()
-        assert st.writes_at[unit][0][1] == best
-        winners = {vocab.decode([i])[0] for i in np.flatnonzero(counts == best)}
-        assert st.writes_at[unit][0][0] in winners
-        assert sum(c for _, c in st.keeps_at[unit]) <= 23
-    mz = st.mean_z_by_word(0, k=2, min_count=1)
-    assert len(mz) == 2 and mz[0][1] <= mz[1][1]
-    assert st.max_abs_error <= TOL
