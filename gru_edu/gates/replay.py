@@ -24,7 +24,7 @@ from .keras_plumbing import GatePlan, GRUEntry, direction_state, gate_plan, kera
 #: Largest accepted ``max |h_replay - h_keras|``. The replay runs in float64
 #: from the float32 inputs and weights the layer used; what is left is the
 #: rounding of Keras's float32 arithmetic (about 1e-7 per step, not growing
-#: for trained or Keras-initialised weights: see tests/test_gates.py).
+#: for trained or Keras-initialised weights: see tests/test_replay.py).
 TOLERANCE = 1e-5
 
 #: The arrays a :class:`GateTrace` holds, one per GRU quantity.
