@@ -10,7 +10,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from test_assignments import A1, STEP_ZR, _submission
+from assignment_learners import A1, STEP_ZR, submission
 
 from gru_edu.grading import otter
 
@@ -56,7 +56,7 @@ def test_the_autograder_runs_as_gradescope_runs_it(generated, tmp_path):
     right = _gradescope(gen.autograder_zip, gen.autograder_notebook, tmp_path / "right")
     assert _total(right) == (FULL, FULL)
     faulty_nb = tmp_path / f"{A1}.ipynb"
-    _submission(gen.student_notebook, faulty_nb, edits=GATE_ORDER)
+    submission(gen.student_notebook, faulty_nb, edits=GATE_ORDER)
     faulty = _gradescope(gen.autograder_zip, faulty_nb, tmp_path / "faulty")
     assert _total(faulty)[0] < FULL
     q1 = next(t for t in faulty["tests"] if t.get("name") == "q1")

@@ -63,7 +63,7 @@ def mirrored_run(tmp_path_factory):
 
     out = tmp_path_factory.mktemp("mirrored") / "imdb_gru"
     # Its own artifacts folder, but the run's IMDB data cache (linked, as in
-    # test_assignments.py): the tokenized archive is the same, and the fresh
+    # test_otter.py): the tokenized archive is the same, and the fresh
     # process need not read the archive again (benchmarks/logs/suite_time.md).
     art = out.parent / "artifacts"
     art.mkdir()

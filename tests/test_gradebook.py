@@ -11,7 +11,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from test_assignments import A1, STEP_ZR, _submission, learner
+from assignment_learners import A1, STEP_ZR, submission, learner
 
 from gru_edu.grading import a1_cell, otter, release
 
@@ -34,7 +34,7 @@ def graded_class(generated, tmp_path_factory):
     work = tmp_path_factory.mktemp("work")
 
     def filled(dest: Path, edits=(), cells=()) -> Path:
-        _submission(gen.student_notebook, dest, edits=edits, cells=cells)
+        submission(gen.student_notebook, dest, edits=edits, cells=cells)
         return dest
 
     # Canvas, two hand-ins: the older one is faulty, the newer one right

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from test_assignments import A1
+from assignment_learners import A1
 
 from gru_edu.__main__ import main
 from gru_edu.grading import otter, release

@@ -8,7 +8,7 @@ import time
 import zipfile
 
 import pytest
-from test_assignments import A1
+from assignment_learners import A1
 
 from gru_edu.grading import otter, submissions
 
