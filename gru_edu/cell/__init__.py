@@ -1,14 +1,6 @@
-"""The recurrent cells in NumPy, and the tools that check them.
-
-* :mod:`.numpy_gru` – the GRU: ``gru_step`` (the equations), ``gru_replay``,
-  ``gru_forward``, ``gru_backward``, in the Keras weight layout (exported here);
-* :mod:`.lstm` and :mod:`.rnn` – the LSTM and the vanilla RNN it is compared with;
-* :mod:`.initializers` – Keras's default initialisers; :mod:`.optim` – Adam;
-* :mod:`.gradcheck` – central differences and the one relative error;
-* :mod:`.conventions` – Keras ↔ PyTorch/cuDNN weights and each convention's step;
-* :mod:`.diagram` – the GRU cell drawn.
-
-Everything here is NumPy only (``diagram`` adds matplotlib).
+"""The recurrent cells in NumPy (the GRU of ``numpy_gru``, exported here; the LSTM and
+the plain RNN beside it) and the tools that check them. NumPy only (``diagram`` adds
+matplotlib). Its modules, a line each: ``docs/architecture.md``.
 """
 
 from .numpy_gru import (GRUCache, GRUGrads, GRUParams, gru_backward, gru_forward,

@@ -1,6 +1,5 @@
-"""GRU against LSTM, claim by claim (notebook 05): :mod:`.experiments` trains and
-times, :mod:`.intervals` gives honest intervals, :mod:`.logs` reads the committed
-benchmark logs. Every public name is exported here: ``from gru_edu import claims``.
+"""GRU against LSTM, claim by claim (notebook 05). Every public name is exported here:
+``from gru_edu import claims``. Its modules, a line each: ``docs/architecture.md``.
 """
 
 from .experiments import *  # noqa: F401,F403

@@ -5,29 +5,8 @@
 reset gate ``r`` and the candidate ``h̃`` are never seen. This package
 recomputes them from each GRU layer's own weights and what the layer really
 received inside the model, and checks every replay against the layer.
-
-Modules, one per stage:
-
-* :mod:`.keras_plumbing` – each GRU layer's inputs, mask, states and weights
-  from one compiled Keras pass
-* :mod:`.replay` – :func:`trace`: one self-checked :class:`GateTrace` per GRU
-  layer and direction
-* :mod:`.text` – :func:`trace_text`: the same for a typed review
-  (:class:`TextTrace`)
-* :mod:`.batches` – many sequences through the replay, a fixed-shape batch
-  at a time
-* :mod:`.readout` – :func:`sentiment_so_far`, :func:`sentiment_crossings`,
-  :func:`unit_sentiment_correlation`
-* :mod:`.stats` – :func:`gate_statistics` over many reviews (:class:`GateStats`)
-* :mod:`.saturation` – :func:`gate_saturation`: how often each unit's ``z``
-  and ``r`` sit below 0.1 or above 0.9 (Karpathy et al. 2015)
-* :mod:`.connectivity` – :func:`gradient_connectivity`: which words the
-  prediction depends on; :func:`memory_reach`: by distance from the end
-* :mod:`.pattern_search` – select and match over cached states (LSTMVis):
-  :func:`build_state_cache`, :func:`select_units`, :func:`find_matches`
-* :mod:`.errors` – :class:`GatesError` (a ``ValueError``) and its kinds
-
-Everything public is importable from ``gru_edu.gates``.
+Everything public is importable from ``gru_edu.gates``; its modules, a line
+each: ``docs/architecture.md``.
 """
 
 from .errors import (

@@ -1,27 +1,10 @@
-"""IMDB sentiment (Maas et al. 2011): data, models, training, saved bundles.
+"""IMDB sentiment (Maas et al. 2011): data, models, training, saved bundles, one
+module per stage in the order the data flows (a line each: ``docs/architecture.md``).
 
-One module per stage, in the order the data flows:
-
-* :mod:`.vocab`    – the tokenizer, :class:`Vocabulary`, the reserved ids
-  ``PAD, START, OOV, INDEX_FROM`` (defined here only)
-* :mod:`.archive`  – finding, downloading and reading ``aclImdb_v1.tar.gz``
-* :mod:`.cache`    – the tokenized reviews cached as plain ``.npz`` arrays
-* :mod:`.dataset`  – :func:`load_imdb`, :func:`load_texts`, padding, batches
-  of reviews of similar length
-* :mod:`.splits`   – training / validation / test: the one protocol
-* :mod:`.features` – :func:`word_polarity`, the log-count ratio of each word
-* :mod:`.baseline` – the bag-of-words bar a recurrent model has to clear
-* :mod:`.models`   – the tutorial's model, the fixed classifiers, cuDNN rules
-* :mod:`.fitting`  – ``fit`` / ``evaluate`` with seconds per epoch
-* :mod:`.training` – :class:`TrainSettings`, :func:`train_classifier` and
-  :func:`train_or_load` (the default recipe, trained once)
-* :mod:`.checkpoints` – per-epoch checkpoints of a training run
-* :mod:`.bundle`   – :class:`TrainedModel`: a model with its vocabulary, saved
-  and loaded together; the one path from text to ids
-
-``models``, ``fitting``, ``bundle`` and ``checkpoints`` import Keras; the
-others import NumPy only, and so does this package: the names below from
-``models``, ``fitting`` and ``bundle`` are loaded on first use.
+``from gru_edu import imdb`` gives every public name. ``models``, ``fitting``,
+``bundle`` and ``checkpoints`` import Keras; the others import NumPy only, and so
+does this package: the names from ``models``, ``fitting`` and ``bundle`` load on
+first use.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Tools around the notebooks: :mod:`.render` (the collection as static HTML)
-and :mod:`.hub` (nbgitpuller links, the data baked into a hub image)."""
+"""Tools around the notebooks: the collection rendered to static HTML, hub links.
+Its modules, a line each: ``docs/architecture.md``.
+"""
 
 __all__ = ["render", "hub"]
