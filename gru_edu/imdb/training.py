@@ -264,7 +264,8 @@ def train_or_load(kind: str = "gru", seed: int = 0, checkpoints: bool = False,
     the full recipe, or its small version under ``GRU_EDU_FAST=1``) and saved
     in :func:`comparison_dir`; later calls load it. ``checkpoints=True`` also
     keeps the per-epoch bundles in ``<that folder>/epochs``
-    (:func:`gru_edu.imdb.checkpoints.load_checkpoints` opens them).
+    (:func:`gru_edu.imdb.checkpoints.load_checkpoints` opens them). With
+    ``verbose``, training prints its epochs and a load says where from.
     Returns the :class:`gru_edu.imdb.TrainedModel`.
     """
     from .bundle import TrainedModel
@@ -275,6 +276,8 @@ def train_or_load(kind: str = "gru", seed: int = 0, checkpoints: bool = False,
     have = (folder / "meta.json").exists() and (
         not checkpoints or checkpoint_paths(epochs))
     if have:
+        if verbose:
+            print(f"loaded {folder}: trained before (delete it to train afresh)")
         return TrainedModel.load(folder)
     settings = replace(TrainSettings.default(kind), seed=seed)
     result = train_classifier(settings, verbose=verbose,
