@@ -23,3 +23,14 @@ def imdb_archive() -> Path:
 
 # the IMDB loader tests' tiny archives (tests/imdb_archives.py)
 from imdb_archives import tiny, generated, load, no_env, keras, real_cache  # noqa: E402,F401
+
+
+@pytest.fixture(scope="session")
+def generated_assignments(tmp_path_factory):
+    """A1 and A3 generated once per run with otter (student versions, autograders),
+    for the grading tests that collect, grade and run them."""
+    from gru_edu.grading import otter
+
+    out = tmp_path_factory.mktemp("dist")
+    return {name: otter.generate(name, out, quiet=True)
+            for name in ("a1_gru_from_scratch", "a3_reading_the_gates")}

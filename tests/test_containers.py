@@ -9,7 +9,6 @@ import sys
 import zipfile
 from pathlib import Path
 
-import pytest
 from assignment_learners import A1, STEP_ZR, submission
 
 from gru_edu.grading import otter
@@ -17,12 +16,6 @@ from gru_edu.grading import otter
 POINTS = otter.questions_of(otter.masters()[A1])  # question -> points, from the master
 FULL = sum(POINTS.values())
 GATE_ORDER = [(STEP_ZR, STEP_ZR.replace("z =", "R =").replace("r =", "z =").replace("R =", "r ="))]
-
-
-@pytest.fixture(scope="module")
-def generated(tmp_path_factory):
-    out = tmp_path_factory.mktemp("dist")
-    return {name: otter.generate(name, out, quiet=True) for name in (A1, "a3_reading_the_gates")}
 
 
 def _gradescope(autograder_zip: Path, submission: Path, root: Path) -> dict:
@@ -51,8 +44,8 @@ def _total(results: dict) -> tuple[float, float]:
     return sum(t["score"] for t in scored), sum(t["max_score"] for t in scored)
 
 
-def test_the_autograder_runs_as_gradescope_runs_it(generated, tmp_path):
-    gen = generated[A1]
+def test_the_autograder_runs_as_gradescope_runs_it(generated_assignments, tmp_path):
+    gen = generated_assignments[A1]
     right = _gradescope(gen.autograder_zip, gen.autograder_notebook, tmp_path / "right")
     assert _total(right) == (FULL, FULL)
     faulty_nb = tmp_path / f"{A1}.ipynb"

@@ -21,15 +21,9 @@ GATE_ORDER = [(STEP_ZR, STEP_ZR.replace("z =", "R =").replace("r =", "z =").repl
 
 
 @pytest.fixture(scope="module")
-def generated(tmp_path_factory):
-    out = tmp_path_factory.mktemp("dist")
-    return {name: otter.generate(name, out, quiet=True) for name in (A1, "a3_reading_the_gates")}
-
-
-@pytest.fixture(scope="module")
-def graded_class(generated, tmp_path_factory):
+def graded_class(generated_assignments, tmp_path_factory):
     """An LMS download of six students and four bad files, graded once."""
-    gen = generated[A1]
+    gen = generated_assignments[A1]
     subs = tmp_path_factory.mktemp("download")
     work = tmp_path_factory.mktemp("work")
 
@@ -57,7 +51,7 @@ def graded_class(generated, tmp_path_factory):
     (subs / "s001.ipynb").write_bytes(b"")
     (subs / "s002.ipynb").write_text("{ not json")
     (subs / "s003.txt").write_text("my answers are in the notebook")
-    shutil.copy(generated["a3_reading_the_gates"].student_notebook, subs / "s004.ipynb")
+    shutil.copy(generated_assignments["a3_reading_the_gates"].student_notebook, subs / "s004.ipynb")
     out = tmp_path_factory.mktemp("grades")
     grades = otter.grade(A1, subs, out_dir=out, autograder=gen.autograder_zip,
                          cell_timeout=10, test_timeout=120, workers=2, memory_mb=4096,

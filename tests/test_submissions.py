@@ -10,13 +10,7 @@ import zipfile
 import pytest
 from assignment_learners import A1
 
-from gru_edu.grading import otter, submissions
-
-
-@pytest.fixture(scope="module")
-def generated(tmp_path_factory):
-    out = tmp_path_factory.mktemp("dist")
-    return {name: otter.generate(name, out, quiet=True) for name in (A1, "a3_reading_the_gates")}
+from gru_edu.grading import submissions
 
 
 @pytest.mark.parametrize("name, student, original, late", [
@@ -35,12 +29,12 @@ def test_student_id_from_bulk_download_names(name, student, original, late):
     assert submissions.parse_name(name) == (student, original, late)
 
 
-def test_collect_screens_each_file_and_keeps_the_newest(generated, tmp_path):
-    a1 = generated[A1].student_notebook
+def test_collect_screens_each_file_and_keeps_the_newest(generated_assignments, tmp_path):
+    a1 = generated_assignments[A1].student_notebook
     (tmp_path / "empty.ipynb").write_bytes(b"")
     (tmp_path / "broken.ipynb").write_text('{"cells": [')
     (tmp_path / "essay_12_3_report.pdf").write_bytes(b"%PDF-1.4 not a notebook")
-    shutil.copy(generated["a3_reading_the_gates"].student_notebook, tmp_path / "other.ipynb")
+    shutil.copy(generated_assignments["a3_reading_the_gates"].student_notebook, tmp_path / "other.ipynb")
     old = tmp_path / "doejane_12345_1_a1_gru_from_scratch.ipynb"
     new = tmp_path / "doejane_12345_2_a1_gru_from_scratch-1.ipynb"
     shutil.copy(a1, old)
