@@ -23,6 +23,8 @@ def imdb_archive() -> Path:
 
 # the IMDB loader tests' tiny archives (tests/imdb_archives.py)
 from imdb_archives import tiny, generated, load, no_env, keras, real_cache  # noqa: E402,F401
+# the explorer tests' no-figure-left-behind check (tests/slider_helpers.py)
+from slider_helpers import fig_count  # noqa: E402,F401
 
 
 @pytest.fixture(scope="session")

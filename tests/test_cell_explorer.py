@@ -18,21 +18,14 @@ import pytest  # noqa: E402
 
 from gru_edu.explorers import cell_explorer as ce  # noqa: E402
 from gru_edu.explorers import memory_explorer as me  # noqa: E402
-from gru_edu.cell import GRUParams, gru_forward, gru_step, sigmoid  # noqa: E402
+from gru_edu.cell import GRUParams, gru_step, sigmoid  # noqa: E402
+
+from slider_helpers import new_value  # noqa: E402
 
 QUANTITIES = ("h_prev", "z", "r", "h_tilde", "h")
 
 
 # ------------------------------------------------------------------ helpers
-
-
-def new_value(ctl, frac=0.3):
-    """A value inside the slider's range that differs from the current one."""
-    for f in (frac, 1 - frac, frac / 2):
-        v = round((ctl.min + f * (ctl.max - ctl.min)) / ctl.step) * ctl.step
-        if abs(v - ctl.value) > 1e-9:
-            return v
-    raise AssertionError(f"no new value for {ctl.description}")
 
 
 def cell_reference(explorer):
@@ -68,33 +61,6 @@ def plotted_cell(explorer):
     mix = {k: np.array([line.get_xdata()[0] for line in art["mix"][k]])
            for k in ("old", "candidate", "new")}
     return bars, labels, mix
-
-
-def memory_reference(explorer):
-    """gru_forward on the 1-unit cell rebuilt from the slider values."""
-    v = {k: c.value for k, c in explorer.controls.items()}
-    params = GRUParams(np.array([[v["w_z"], 0.0, v["w_h"]]]),
-                       np.array([[0.0, 0.0, v["u_h"]]]),
-                       np.array([v["b_z"], 0.0, 0.0]), reset_after=False)
-    x = np.zeros((1, explorer.steps, 1))
-    x[0, explorer.pulse_at, 0] = 1.0
-    h_seq, cache = gru_forward(x, params)
-    h = h_seq[0, :, 0]
-    p = explorer.pulse_at
-    half = None
-    for k in range(1, explorer.steps - p):  # plain loop: independent of half_life()
-        if abs(h[p]) >= 1e-6 and abs(h[p + k]) <= 0.5 * abs(h[p]):
-            half = k
-            break
-    return x[0, :, 0], h, cache.z[0, :, 0], half
-
-
-@pytest.fixture
-def fig_count():
-    """Assert that no pyplot figure is left behind by the test."""
-    before = len(plt.get_fignums())
-    yield
-    assert len(plt.get_fignums()) == before
 
 
 # ------------------------------------------------------------ cell explorer
@@ -179,35 +145,6 @@ def test_no_new_figures_per_update():
 
 
 # ---------------------------------------------------------- memory explorer
-
-
-def plotted_memory(ex):
-    art = ex.artists
-    h = np.asarray(art["h_line"].get_ydata())
-    z = np.asarray(art["z_line"].get_ydata())
-    x = np.array([b.get_height() for b in art["x_bars"]])
-    mx, my = art["half_marker"].get_data()
-    return x, h, z, (np.asarray(mx), np.asarray(my))
-
-
-def check_memory_plot(ex, where=""):
-    x, h, z, half = memory_reference(ex)
-    px, ph, pz, (mx, my) = plotted_memory(ex)
-    np.testing.assert_allclose(ph, h, atol=1e-12, err_msg=where)
-    np.testing.assert_allclose(pz, z, atol=1e-12, err_msg=where)
-    np.testing.assert_allclose(px, x, err_msg=where)
-    assert ex.state["half_life"] == half, where
-    title = ex.artists["title"].get_text()
-    if half is None:
-        assert mx.size == 0 and not ex.artists["half_vline"].get_visible()
-    else:
-        t_half = ex.pulse_at + half
-        np.testing.assert_allclose(mx, [t_half])
-        np.testing.assert_allclose(my, [h[t_half]])
-        assert ex.artists["half_vline"].get_visible()
-        assert f"half-life: {half} steps" in title, (where, title)
-    half_level = ex.artists["half_lines"][0].get_ydata()[0]
-    np.testing.assert_allclose(half_level, 0.5 * h[ex.pulse_at])
 
 
 # ------------------------------------------------------------------- errors

@@ -13,61 +13,16 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from gru_edu.cell import GRUParams, gru_forward, gru_step, sigmoid  # noqa: E402
+from gru_edu.cell import GRUParams, gru_forward, sigmoid  # noqa: E402
 from gru_edu.explorers import memory_explorer as me  # noqa: E402
 
-QUANTITIES = ("h_prev", "z", "r", "h_tilde", "h")
+from slider_helpers import new_value  # noqa: E402
 
 
 # ------------------------------------------------------------------ helpers
-
-
-def new_value(ctl, frac=0.3):
-    """A value inside the slider's range that differs from the current one."""
-    for f in (frac, 1 - frac, frac / 2):
-        v = round((ctl.min + f * (ctl.max - ctl.min)) / ctl.step) * ctl.step
-        if abs(v - ctl.value) > 1e-9:
-            return v
-    raise AssertionError(f"no new value for {ctl.description}")
-
-
-def cell_reference(explorer):
-    """gru_step on weights rebuilt from the slider values (tied weights)."""
-    v = {k: c.value for k, c in explorer.controls.items()}
-    n = explorer.units
-    kernel = np.zeros((1, 3 * n))
-    recurrent = np.zeros((n, 3 * n))
-    bias = np.zeros((2, 3 * n)) if explorer.reset_after else np.zeros(3 * n)
-    in_bias = bias[0] if explorer.reset_after else bias
-    for k, g in enumerate("zrh"):
-        block = slice(k * n, (k + 1) * n)
-        kernel[0, block] = v[f"w_{g}"]
-        recurrent[:, block] = v[f"u_{g}"] * np.eye(n)
-        in_bias[block] = v[f"b_{g}"]
-    if explorer.reset_after:
-        bias[1, 2 * n:] = v["rb_h"]
-    params = GRUParams(kernel, recurrent, bias, explorer.reset_after)
-    x = np.array([[v["x"]]])
-    h_prev = np.array([[v[f"h_prev_{u}"] for u in range(n)]])
-    h, gates = gru_step(x, h_prev, params)
-    return params, {"h_prev": h_prev[0], "z": gates["z"][0],
-                    "r": gates["r"][0], "h_tilde": gates["h_tilde"][0],
-                    "h": h[0]}
-
-
-def plotted_cell(explorer):
-    """What the cell figure shows: bar heights, label texts, mix markers."""
-    art = explorer.artists
-    bars = {q: np.array([b.get_height() for b in art["bars"][q]])
-            for q in QUANTITIES}
-    labels = {q: [t.get_text() for t in art["labels"][q]] for q in QUANTITIES}
-    mix = {k: np.array([line.get_xdata()[0] for line in art["mix"][k]])
-           for k in ("old", "candidate", "new")}
-    return bars, labels, mix
 
 
 def memory_reference(explorer):
@@ -87,14 +42,6 @@ def memory_reference(explorer):
             half = k
             break
     return x[0, :, 0], h, cache.z[0, :, 0], half
-
-
-@pytest.fixture
-def fig_count():
-    """Assert that no pyplot figure is left behind by the test."""
-    before = len(plt.get_fignums())
-    yield
-    assert len(plt.get_fignums()) == before
 
 
 # ------------------------------------------------------------ cell explorer
