@@ -25,6 +25,8 @@ def imdb_archive() -> Path:
 from imdb_archives import tiny, generated, load, no_env, keras, real_cache  # noqa: E402,F401
 # the explorer tests' no-figure-left-behind check (tests/slider_helpers.py)
 from slider_helpers import fig_count  # noqa: E402,F401
+# the pattern-search tests' tiny state cache (tests/tiny_models.py)
+from tiny_models import state_cache  # noqa: E402,F401
 
 
 @pytest.fixture(scope="session")

@@ -5,34 +5,17 @@ import matplotlib
 matplotlib.use("Agg")
 
 import numpy as np  # noqa: E402
-import pytest  # noqa: E402
 
 from gru_edu.imdb import Vocabulary  # noqa: E402
-from gru_edu.gates.pattern_search import (  # noqa: E402
-    StateCache,
-    build_state_cache,
-    find_matches,
-    select_units,
-)
+from gru_edu.gates.pattern_search import find_matches, select_units  # noqa: E402
 
-from tiny_models import WORDS, padded, tiny_model  # noqa: E402
+from tiny_models import WORDS  # noqa: E402
 
 
-@pytest.fixture(scope="module")
-def cache(tmp_path_factory):
-    model = tiny_model(dtype="float32", units=5)
-    ids = padded(np.random.default_rng(6), 30, 14)
-    ids[3] = 0  # an empty review is left out of the cache
-    built = build_state_cache(model, ids, signals=("h", "z"), batch_size=8)
-    folder = built.save(tmp_path_factory.mktemp("states"))
-    assert not any(p.suffix == ".pkl" for p in folder.iterdir())
-    return StateCache.load(folder), model, ids
-
-
-def test_select_match_explorer(cache):
+def test_select_match_explorer(state_cache):
     from gru_edu.explorers.pattern_explorer import select_match_explorer
 
-    sc, _, _ = cache
+    sc, _, _ = state_cache
     vocab = Vocabulary(WORDS)
     row = int(np.argmax(np.diff(sc.offsets)))  # the longest review
     assert sc.offsets[row + 1] - sc.offsets[row] >= 6

@@ -8,14 +8,8 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from gru_edu import gates  # noqa: E402
-from gru_edu.gates.pattern_search import (  # noqa: E402
-    StateCache,
-    build_state_cache,
-    find_matches,
-    select_units,
-)
+from gru_edu.gates.pattern_search import find_matches, select_units  # noqa: E402
 
-from tiny_models import padded, tiny_model  # noqa: E402
 
 
 def brute_force(values_by_review, units, threshold, length, slack):
@@ -37,19 +31,8 @@ def brute_force(values_by_review, units, threshold, length, slack):
     return found
 
 
-@pytest.fixture(scope="module")
-def cache(tmp_path_factory):
-    model = tiny_model(dtype="float32", units=5)
-    ids = padded(np.random.default_rng(6), 30, 14)
-    ids[3] = 0  # an empty review is left out of the cache
-    built = build_state_cache(model, ids, signals=("h", "z"), batch_size=8)
-    folder = built.save(tmp_path_factory.mktemp("states"))
-    assert not any(p.suffix == ".pkl" for p in folder.iterdir())
-    return StateCache.load(folder), model, ids
-
-
-def test_state_cache_holds_the_trace(cache):
-    sc, model, ids = cache
+def test_state_cache_holds_the_trace(state_cache):
+    sc, model, ids = state_cache
     assert sc.n_reviews == 29 and 3 not in set(sc.reviews.tolist())
     row = int(np.flatnonzero(sc.reviews == 5)[0])
     (tr,) = gates.trace(model, ids[5][None])
@@ -62,9 +45,9 @@ def test_state_cache_holds_the_trace(cache):
 @pytest.mark.parametrize("signal,threshold,units,length,slack", [
     ("h", 0.0, [0], 2, 0), ("h", 0.1, [2, 4], 3, 1), ("z", 0.5, [2], 1, 2),
     ("z", 0.6, [0, 1, 2], 4, 3), ("h", -0.2, [0, 1, 2], 2, 0)])
-def test_find_matches_equals_brute_force(cache, signal, threshold, units,
+def test_find_matches_equals_brute_force(state_cache, signal, threshold, units,
                                          length, slack):
-    sc, _, _ = cache
+    sc, _, _ = state_cache
     values = [sc.values(signal, r) for r in range(sc.n_reviews)]
     want = brute_force(values, units, threshold, length, slack)
     got = find_matches(sc, units, threshold, length, signal=signal, slack=slack)

@@ -8,9 +8,11 @@ matplotlib.use("Agg")
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
+import pytest  # noqa: E402
 from keras import layers  # noqa: E402
 
 from gru_edu.cell import GRUParams, gru_forward  # noqa: E402
+from gru_edu.gates.pattern_search import StateCache, build_state_cache  # noqa: E402
 
 
 WORDS = ("the film was good bad not but great awful plot fun boring acting "
@@ -50,3 +52,14 @@ def numpy_logit(model, vectors):
     dense = model.get_layer("out")
     return float(h @ np.asarray(dense.kernel)[:, 0] + np.asarray(dense.bias)[0])
 
+
+@pytest.fixture(scope="module")
+def state_cache(tmp_path_factory):
+    """A StateCache of a tiny model on 30 padded reviews, saved and loaded back."""
+    model = tiny_model(dtype="float32", units=5)
+    ids = padded(np.random.default_rng(6), 30, 14)
+    ids[3] = 0  # an empty review is left out of the cache
+    built = build_state_cache(model, ids, signals=("h", "z"), batch_size=8)
+    folder = built.save(tmp_path_factory.mktemp("states"))
+    assert not any(p.suffix == ".pkl" for p in folder.iterdir())
+    return StateCache.load(folder), model, ids
