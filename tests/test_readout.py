@@ -14,24 +14,7 @@ from keras import layers  # noqa: E402
 
 from gru_edu import gates  # noqa: E402
 
-from gate_models import WORDS, bundle_of, classifier, vocab_of  # noqa: E402
-
-
-VOCAB = 40
-
-
-def ids_batch(seed: int = 0, batch: int = 4, time: int = 9, padding: str = "post"):
-    """Word ids with varied lengths, padded with 0 (ids 1..VOCAB-1 inside)."""
-    rng = np.random.default_rng(seed)
-    out = np.zeros((batch, time), dtype=np.int32)
-    for i, n in enumerate(rng.integers(2, time + 1, size=batch)):
-        row = rng.integers(1, VOCAB, size=n)
-        if padding == "post":
-            out[i, :n] = row
-        else:
-            out[i, time - n:] = row
-    out[0] = rng.integers(1, VOCAB, size=time)  # one full row
-    return out
+from gate_models import VOCAB, WORDS, bundle_of, classifier, ids_batch, vocab_of  # noqa: E402
 
 
 def test_sentiment_so_far_ends_at_the_prediction():

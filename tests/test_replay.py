@@ -27,26 +27,10 @@ from gru_edu import gates  # noqa: E402
 from gru_edu.gates import replay  # noqa: E402
 from gru_edu.cell import GRUParams, gru_forward  # noqa: E402
 
-
-
-VOCAB = 40
+from gate_models import VOCAB, ids_batch  # noqa: E402
 
 
 TOL = gates.TOLERANCE
-
-
-def ids_batch(seed: int = 0, batch: int = 4, time: int = 9, padding: str = "post"):
-    """Word ids with varied lengths, padded with 0 (ids 1..VOCAB-1 inside)."""
-    rng = np.random.default_rng(seed)
-    out = np.zeros((batch, time), dtype=np.int32)
-    for i, n in enumerate(rng.integers(2, time + 1, size=batch)):
-        row = rng.integers(1, VOCAB, size=n)
-        if padding == "post":
-            out[i, :n] = row
-        else:
-            out[i, time - n:] = row
-    out[0] = rng.integers(1, VOCAB, size=time)  # one full row
-    return out
 
 
 def keras_output(model, name, inputs):
