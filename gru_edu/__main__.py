@@ -6,6 +6,7 @@ Learners and teachers::
     python -m gru_edu train --model lstm --epochs 3 --out artifacts/imdb_lstm
     GRU_EDU_FAST=1 python -m gru_edu train        # the small CI setting
     python -m gru_edu train --cpu-devices 2       # try tf.distribute on a CPU
+    python -m gru_edu pretrain                    # the GRU language model (notebook 07)
     python -m gru_edu hub-link --hub https://hub.example.edu \
         --notebook notebooks/04_gate_explorer.ipynb   # an nbgitpuller link
     python -m gru_edu render --out site/ --fast   # the collection as static HTML
@@ -93,6 +94,10 @@ def _train_parser(sub: argparse._SubParsersAction) -> None:
     train.add_argument("--out", type=Path, default=None,
                        help="output folder (default: artifacts/imdb_<model>)")
     train.add_argument("--quiet", action="store_true", help="one line per epoch, no progress bar")
+    train.add_argument("--pretrained", nargs="?", const="shipped", default=None, metavar="LM",
+                       help="fine-tune from a language model (notebook 07): the shipped one, "
+                            "or the folder LM; its vocabulary and size replace --num-words, "
+                            "--units and --embed-dim; GRU only")
     train.add_argument("--ship", action="store_true",
                        help="save to gru_edu/shipped/imdb_<model> without optimizer state, "
                             "with a training log: the bundle the collection ships "
@@ -115,6 +120,9 @@ def _parser() -> argparse.ArgumentParser:
 
     add_hub_link_parser(sub)
     add_render_parser(sub)
+    from .lm.cli import add_pretrain_parser
+
+    add_pretrain_parser(sub)
     from .grading.cli import add_teacher_parsers
 
     add_teacher_parsers(sub)
@@ -128,6 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "train":
         return _train(args, argv)
+    args.argv = sys.argv[1:] if argv is None else list(argv)
     return args.run(args)
 
 
@@ -144,6 +153,10 @@ def _train(args: argparse.Namespace, argv: list[str] | None) -> int:
             print(f"error: {err}", file=sys.stderr)
             return 2
 
+    if args.pretrained:
+        from .lm.cli import train_pretrained
+
+        return train_pretrained(args, argv)
     settings = _settings(args)
     if args.ship and config.fast_mode():
         print("error: --ship trains the full setting; unset GRU_EDU_FAST", file=sys.stderr)

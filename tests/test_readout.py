@@ -42,3 +42,11 @@ def test_sentiment_so_far_refuses_bidirectional_and_pooling_heads():
     with pytest.raises(gates.UnsupportedModelError, match="mixes time steps"):
         gates.sentiment_so_far(model, gates.trace(model, ids_batch()))
 
+
+
+def test_sentiment_so_far_refuses_a_model_whose_output_is_the_states():
+    inp = keras.Input((None,), dtype="int32")
+    states = layers.GRU(3, return_sequences=True)(layers.Embedding(VOCAB, 3)(inp))
+    model = keras.Model(inp, states)  # a language model's shape: no prediction head
+    with pytest.raises(gates.UnsupportedModelError, match="no prediction to read"):
+        gates.sentiment_so_far(model, gates.trace(model, ids_batch()))

@@ -411,7 +411,10 @@ class Explorer:
         self.closed = True
         _OPEN.discard(self)
         for ctl in self.controls.values():
-            ctl.unobserve(self.update, names="value")
+            try:
+                ctl.unobserve(self.update, names="value")
+            except ValueError:  # built but never observed: the explorer failed to open
+                pass
         _close_widgets(self.widget)
         _close_widgets(self.errors)
         if self.live and self.figure is not None:

@@ -146,7 +146,8 @@ def trace_review(trained: TrainedModel, *, ids: np.ndarray | None = None,
     elif sentiment is not None:
         prediction = float(sentiment[-1])
     else:
-        out = np.asarray(model(np.asarray(ids)[None], training=False))
+        row = text_trace.ids if text_trace is not None else ids
+        out = np.asarray(model(np.asarray(row)[None], training=False))
         prediction = float(out.reshape(-1)[0]) if out.size == 1 else None
     grad, grad_why = None, "gradient row not asked for"
     if gradient:

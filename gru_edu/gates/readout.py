@@ -62,6 +62,12 @@ def _head(model: Any, plan: GatePlan) -> tuple[GRUEntry, list[Any]]:
         raise UnsupportedModelError(
             "the last GRU's output does not lead straight to the model's output"
         )
+    if not head:
+        raise UnsupportedModelError(
+            f"the model's output is the states of GRU {entry.layer.name!r} "
+            "themselves (a language model's, say): there is no prediction to read "
+            "after every word"
+        )
     return entry, head
 
 

@@ -40,7 +40,7 @@ from .archive import (
 )
 from .vocab import INDEX_FROM, OOV, TOKENIZER_VERSION, tokenize
 
-__all__ = ["default_cache_dir"]
+__all__ = ["default_cache_dir", "cache_key", "load_cached"]
 
 _CACHE_FORMAT = 1
 
@@ -51,7 +51,9 @@ def default_cache_dir() -> Path:
     return config.imdb_cache_override() or config.artifacts_dir() / "cache"
 
 
-def _cache_key(path: Path) -> str:
+def cache_key(path: Path) -> str:
+    """A short hash of the archive's size and modification time, the tokenizer
+    version and the cache format: a cache file named by it is this archive's."""
     st = path.stat()
     ident = f"{st.st_size}:{st.st_mtime_ns}:tok{TOKENIZER_VERSION}:fmt{_CACHE_FORMAT}"
     return hashlib.sha1(ident.encode()).hexdigest()[:16]
@@ -76,7 +78,7 @@ class _Cache:
 
 def _cache_files(path: Path, cache_dir: str | os.PathLike | None) -> _Cache:
     folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-    key = _cache_key(path)
+    key = cache_key(path)
     return _Cache(folder / f"imdb-{key}-tokens.npz", folder / f"imdb-{key}-texts.npz", key)
 
 

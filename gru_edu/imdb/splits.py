@@ -122,6 +122,7 @@ def load_splits(
     *,
     cache_dir: str | os.PathLike | None = None,
     reviews_per_folder: int | None = REVIEWS_PER_FOLDER,
+    vocabulary: Vocabulary | None = None,
 ) -> ImdbSplits:
     """IMDB as training, validation and test parts (see the module docstring).
 
@@ -137,13 +138,16 @@ def load_splits(
             :func:`gru_edu.imdb.find_archive` finds it).
         progress: progress bars if the archive must be read the first time.
         cache_dir, reviews_per_folder: as for :func:`gru_edu.imdb.load_imdb`.
+        vocabulary: use this vocabulary (one fitted on the same training
+            part before, e.g. a language model's) instead of fitting one;
+            ``num_words`` is then ignored.
     """
     where = dict(archive=archive, cache_dir=cache_dir, reviews_per_folder=reviews_per_folder)
     (raw_train, y_all), _ = load_imdb(num_words=None, maxlen=None, progress=progress, **where)
     val_index = validation_indices(y_all, val_size, val_seed)
     train_index = np.setdiff1d(np.arange(len(y_all)), val_index)[:train_size]
-    all_words = load_vocabulary(None, progress=False, **where).words
-    vocab = fit_vocabulary(raw_train[train_index], all_words, num_words)
+    vocab = vocabulary or fit_vocabulary(
+        raw_train[train_index], load_vocabulary(None, progress=False, **where).words, num_words)
 
     (x_all, y_all), (x_test, y_test) = load_imdb(
         maxlen=maxlen, padding="post", progress=False, vocabulary=vocab, **where
