@@ -186,7 +186,12 @@ def main() -> None:
                                   "sampled vs full softmax, side by side",
                          "probe": "logistic probe on the frozen language model's states"}
                   [args.stage])
-    log["result"] = _speed(lm, args.seconds) if args.stage == "speed" else _probe(lm)
+    if args.stage == "speed":
+        log["runs"] = [_speed(lm, args.seconds)]
+    else:
+        result = _probe(lm)
+        log["runs"] = result.pop("rows")
+        log.update(result)
     write_log(log, LOG_DIR / f"{name}.json")
 
 

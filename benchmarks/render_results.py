@@ -21,6 +21,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import render_claims  # noqa: E402  (notebook 05's sections)
+import render_lm  # noqa: E402  (notebook 07's sections)
 
 LOGS = HERE / "logs"
 RESULTS = HERE / "RESULTS.md"
@@ -502,6 +503,12 @@ SECTIONS: list[tuple[str, Callable[[dict[str, Any]], list[str]], str]] = [
     ("notebook_times.json", notebooks_section, "python benchmarks/time_notebooks.py"),
     ("kernel_resources.json", resources_section, "python benchmarks/kernel_resources.py"),
     ("bench_mirrored.json", mirrored_section, "python benchmarks/bench_mirrored.py"),
+    ("bench_lm_speed.json", lambda log: render_lm.speed_section(log, _header),
+     "python benchmarks/bench_lm.py speed"),
+    ("bench_lm_probe.json", lambda log: render_lm.probe_section(log, _header),
+     "python benchmarks/bench_lm.py probe"),
+    ("bench_lm_curve.json", lambda log: render_lm.curve_section(log, _header),
+     "python benchmarks/bench_lm.py curve"),
 ]
 
 

@@ -10,6 +10,7 @@ the text follow. Sampling is seeded, so a saved notebook shows the same text.
 from __future__ import annotations
 
 import textwrap
+import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -68,7 +69,10 @@ class SamplingExplorer(Explorer):
                                                  description="seed",
                                                  layout=W.Layout(width="10em"))
         self.text = W.HTML().add_class(SAMPLE_CLASS)
+        self._drawing = threading.RLock()
         self.figure = self._figure_with_canvas(figsize)
+        self.bars, self.words_ax = self.figure.subplots(
+            1, 2, gridspec_kw={"width_ratios": [1.1, 1]})
         row = W.HBox([self.controls["temperature"], self.controls["top_k"],
                       self.controls["seed"]])
         self._finish(W.VBox([self.controls["prefix"], row, self.text]),
@@ -84,9 +88,17 @@ class SamplingExplorer(Explorer):
                 "top_word": self.lm.vocab.id_to_word(int(np.argmax(probs))),
                 "entropy_bits": float(-(probs[probs > 0] * np.log2(probs[probs > 0])).sum())}
 
+    def update(self, change: Any = None) -> None:
+        """Recompute and redraw, one update at a time: a slider dragged in the
+        browser sends values faster than a figure is drawn, and two drawings of
+        one figure at once leave it blank."""
+        with self._drawing:
+            super().update(change)
+
     def draw(self, state: Mapping[str, Any]) -> None:
-        self.figure.clear()
-        bars, words = self.figure.subplots(1, 2, gridspec_kw={"width_ratios": [1.1, 1]})
+        bars, words = self.bars, self.words_ax
+        bars.clear()
+        words.clear()
         plot_next_words(bars, self.lm.vocab, state["probs"], state["shaped"],
                         state["prefix"])
         words.axis("off")

@@ -331,8 +331,43 @@ NOTEBOOK_06 = NotebookSpec(
     ],
 )
 
+
+# ---------------------------------------------------- notebook 07 explorer
+
+
+def _sampling_explorer() -> Any:
+    from gru_edu.explorers.sampling_explorer import sampling_explorer
+    from gru_edu.lm.bundle import load_language_model
+
+    return sampling_explorer(load_language_model(), prefix="this movie was",
+                             temperature=0.8, top_k=40, seed=0)
+
+
+def _sampling_expected(explorer: Any) -> dict[str, Any]:
+    """The next-word distribution and its reshaping, from the NumPy reader."""
+    from gru_edu.imdb import OOV
+    from gru_edu.lm.sampling import reshape
+
+    v = explorer.values()
+    probs = explorer.lm.next_word_probs(v["prefix"])
+    return {"probs": probs, "shaped": reshape(probs, v["temperature"], v["top_k"],
+                                              banned=(OOV,))}
+
+
+NOTEBOOK_07 = NotebookSpec(
+    "07_language_model_without_labels.ipynb",
+    explorers=[
+        ExplorerCheck(
+            title="Sampling from the GRU language model: type a prefix, move the sliders",
+            var="writer", slug="sampling", build=_sampling_explorer,
+            moves=[Drag("temperature", -50.0), Keys("top_k", "ArrowLeft", 5)],
+            expected=_sampling_expected,
+        ),
+    ],
+)
+
 NOTEBOOKS = {spec.name: spec
-             for spec in (NOTEBOOK_01, NOTEBOOK_04, NOTEBOOK_05, NOTEBOOK_06)}
+             for spec in (NOTEBOOK_01, NOTEBOOK_04, NOTEBOOK_05, NOTEBOOK_06, NOTEBOOK_07)}
 
 
 def app_notebook() -> NotebookSpec:
