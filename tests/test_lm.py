@@ -123,3 +123,17 @@ def test_fast_setting_is_small(monkeypatch):
     monkeypatch.delenv("GRU_EDU_FAST")
     assert replace(PretrainSettings.default(), seed=1).train_size is None
     assert START == 1
+
+
+def test_a_fast_setting_model_is_not_picked_by_itself(tmp_path, monkeypatch, tiny_lm):
+    from gru_edu.lm.bundle import load_language_model
+
+    monkeypatch.setenv("GRU_EDU_ARTIFACTS", str(tmp_path))
+    lm, _ = tiny_lm
+    lm.meta["mode"] = "fast (CI setting, GRU_EDU_FAST=1)"
+    lm.save(tmp_path / "imdb_lm")
+    assert load_language_model().vocab.num_words == 10000  # the shipped one
+    lm.meta["mode"] = "full"
+    lm.save(tmp_path / "imdb_lm")
+    assert load_language_model().vocab == lm.vocab  # yours, trained in full
+    assert load_language_model(tmp_path / "imdb_lm").units == 16

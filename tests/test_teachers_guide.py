@@ -260,7 +260,7 @@ def test_every_notebook_exercise_has_an_answer():
     import nbformat
 
     key = (ROOT / "notebooks" / "assignments" / "answer_key.md").read_text()
-    for nb_path in sorted((ROOT / "notebooks").glob("0[1-6]_*.ipynb")):
+    for nb_path in sorted((ROOT / "notebooks").glob("0[1-7]_*.ipynb")):
         nb = nbformat.read(nb_path, as_version=4)
         text = next(c.source for c in nb.cells if "## Exercises" in c.source)
         text = text[text.index("## Exercises"):].split("\n## ")[0]

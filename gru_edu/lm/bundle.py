@@ -10,6 +10,7 @@ no TensorFlow call per word.
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from functools import cached_property
@@ -116,9 +117,15 @@ def default_lm_dir() -> Path:
 
 
 def load_language_model(path: str | os.PathLike | None = None) -> LanguageModel:
-    """The language model at ``path``; else one you trained (``artifacts/imdb_lm``);
-    else the shipped one."""
+    """The language model at ``path``; else one you trained in the full setting
+    (``artifacts/imdb_lm``); else the shipped one.
+
+    A model trained in the fast setting (``GRU_EDU_FAST=1``: a tiny one, to see
+    the loop run) is never picked by itself: pass its path to use it.
+    """
     if path is not None:
         return LanguageModel.load(path)
-    mine = default_lm_dir()
-    return LanguageModel.load(mine if (mine / "meta.json").exists() else shipped_lm_dir())
+    mine = default_lm_dir() / TrainedModel.META_FILE
+    if mine.exists() and json.loads(mine.read_text()).get("mode") == "full":
+        return LanguageModel.load(mine.parent)
+    return LanguageModel.load(shipped_lm_dir())

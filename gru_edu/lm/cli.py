@@ -2,7 +2,7 @@
 
 Examples::
 
-    python -m gru_edu pretrain                     # the shipped recipe (about 12 min on 2 cores)
+    python -m gru_edu pretrain                     # the shipped recipe (11 min on 2 cores)
     python -m gru_edu pretrain --minutes 5         # stop after 5 minutes of training
     GRU_EDU_FAST=1 python -m gru_edu pretrain      # a tiny model: the loop runs
     python -m gru_edu pretrain --ship              # rewrite gru_edu/shipped/imdb_lm
