@@ -4,6 +4,7 @@
     python benchmarks/bench_lm.py probe                 # frozen-state probe, 100/1k/22.5k labels
     python benchmarks/bench_lm.py curve --sizes 500 1000 --seeds 0 1 2
     python benchmarks/bench_lm.py curve --sizes 22500 --seeds 0 1
+    python benchmarks/bench_lm.py recipe --seeds 0 1 2 3 4   # train --pretrained, full test
 
 Every stage reads the language model that ships (``gru_edu/shipped/imdb_lm``,
 made by ``python -m gru_edu pretrain --ship``) and follows the collection's
@@ -157,6 +158,26 @@ def _curve(lm: LanguageModel, args: argparse.Namespace, log: dict) -> None:
                 write_log(log, LOG_DIR / "bench_lm_curve.json")
 
 
+def _recipe(lm: LanguageModel, args: argparse.Namespace, log: dict) -> None:
+    """``train --pretrained``'s recipe on all 22,500 labels, each seed scored once
+    on all 25,000 test reviews (what ``bench_imdb.py`` does for the default recipe)."""
+    from gru_edu.lm.finetune import FinetuneSettings, train_from_language_model
+
+    for seed in args.seeds:
+        start = time.perf_counter()
+        settings = FinetuneSettings(epochs=EPOCHS[22500], learning_rate=args.learning_rate,
+                                    frozen_epochs=args.frozen_epochs, seed=seed)
+        meta = train_from_language_model(lm, settings, verbose=0).meta
+        row = {"seed": seed, "recipe": args.recipe, **meta["settings"],
+               "val_accuracy": meta["val_accuracy"], "test_accuracy": meta["test_accuracy"],
+               "train_seconds": meta["train_seconds"],
+               "total_seconds": time.perf_counter() - start, "test_reviews": meta["test_reviews"]}
+        print(row, flush=True)
+        log["runs"] = [r for r in log["runs"]
+                       if (r["seed"], r.get("recipe")) != (seed, args.recipe)] + [row]
+        write_log(log, LOG_DIR / "bench_lm_recipe.json")
+
+
 def _same(a: dict, b: dict) -> bool:
     keys = ("labels", "seed", "pretrained", "recipe")
     return all(a.get(k) == b.get(k) for k in keys)
@@ -165,7 +186,7 @@ def _same(a: dict, b: dict) -> bool:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("stage", choices=["speed", "probe", "curve"])
+    parser.add_argument("stage", choices=["speed", "probe", "curve", "recipe"])
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--sizes", type=int, nargs="+", default=[500, 1000, 5000, 22500])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
@@ -175,12 +196,14 @@ def main() -> None:
     args = parser.parse_args()
     lm = LanguageModel.load(shipped_lm_dir())
     name = f"bench_lm_{args.stage}"
-    if args.stage == "curve":
-        log = read_log(LOG_DIR / f"{name}.json") or new_log(
-            name, "sentiment classifiers from scratch and from the language model, "
-                  "paired by seed; choices on validation, a fixed test sample scored once")
+    if args.stage in ("curve", "recipe"):
+        about = {"curve": "sentiment classifiers from scratch and from the language model, "
+                          "paired by seed; a fixed test sample scored once per model",
+                 "recipe": "train --pretrained on all labels, 25,000 test reviews scored "
+                           "once per seed"}[args.stage]
+        log = read_log(LOG_DIR / f"{name}.json") or new_log(name, about)
         log.setdefault("sessions", []).append(session())
-        _curve(lm, args, log)
+        (_curve if args.stage == "curve" else _recipe)(lm, args, log)
         return
     log = new_log(name, {"speed": "training words/s of the language model, "
                                   "sampled vs full softmax, side by side",

@@ -96,3 +96,22 @@ def curve_section(log: dict[str, Any], header: Header) -> list[str]:
                    f"{_pm(row['pretrained_test'])} | {_pm(row['difference_test'])} | "
                    f"{_pm(row['difference_val'])} | {row['seconds']:.0f} |")
     return out + [""]
+
+
+def recipe_section(log: dict[str, Any], header: Header) -> list[str]:
+    out = ["## `train --pretrained` on all labels (`bench_lm.py recipe`)", ""]
+    out += header(log, "bench_lm_recipe.json")
+    runs = log["runs"]
+    out += ["Fine-tuned from the shipped language model on the 22,500 training reviews, "
+            "validation after every epoch, all 25,000 test reviews scored once per seed:", "",
+            "| seed | validation | test | training seconds |", "|---:|---:|---:|---:|"]
+    for r in sorted(runs, key=lambda r: r["seed"]):
+        out.append(f"| {r['seed']} | {100 * r['val_accuracy']:.2f} % | "
+                   f"{100 * r['test_accuracy']:.2f} % | {r['train_seconds']:.0f} |")
+    test = t_interval([r["test_accuracy"] for r in runs])
+    val = t_interval([r["val_accuracy"] for r in runs])
+    seconds = [r["train_seconds"] for r in runs]
+    out += ["", f"Mean over {len(runs)} seeds: validation {_pm(val)} %, test **{_pm(test)} %**; "
+            f"training {min(seconds):.0f}–{max(seconds):.0f} s on this machine "
+            f"(load average in the header).", ""]
+    return out

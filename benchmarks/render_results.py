@@ -509,6 +509,8 @@ SECTIONS: list[tuple[str, Callable[[dict[str, Any]], list[str]], str]] = [
      "python benchmarks/bench_lm.py probe"),
     ("bench_lm_curve.json", lambda log: render_lm.curve_section(log, _header),
      "python benchmarks/bench_lm.py curve"),
+    ("bench_lm_recipe.json", lambda log: render_lm.recipe_section(log, _header),
+     "python benchmarks/bench_lm.py recipe --seeds 0 1 2 3 4 --recipe pretrained"),
 ]
 
 

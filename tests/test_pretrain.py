@@ -72,3 +72,13 @@ def test_train_pretrained_fine_tunes_the_shipped_language_model(tmp_path, imdb_a
     p = trained.predict_text(["a wonderful film", "awful"])
     assert p.shape == (2,) and np.all((p > 0) & (p < 1))
     assert main(["train", "--pretrained", "--model", "lstm"]) == 2
+
+
+def test_the_command_line_parser_loads_no_tensorflow():
+    # train --cpu-devices must split the CPU before TensorFlow starts
+    import subprocess
+    import sys
+
+    code = ("import sys; from gru_edu.__main__ import _parser; _parser(); "
+            "assert 'tensorflow' not in sys.modules, 'tensorflow imported'")
+    subprocess.run([sys.executable, "-c", code], check=True)

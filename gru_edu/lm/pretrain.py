@@ -14,17 +14,17 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from gru_edu import config
 
-from ..imdb.bundle import TrainedModel
-from .bundle import LanguageModel
 from .corpus import LMCorpus, load_corpus, windows
 from .ngram import KneserNeyBigram, Unigram, perplexity
-from .model import build_language_model, init_output_bias, sampled_loss, word_log_probs
+
+if TYPE_CHECKING:  # typing only: the model modules import Keras (the CLI's parser must not)
+    from .bundle import LanguageModel
 
 __all__ = ["PretrainSettings", "pretrain", "train_language_model", "validation_perplexity",
            "baseline_perplexities", "FAST_LM_TRAIN_SIZE"]
@@ -66,6 +66,8 @@ def validation_perplexity(model: Any, ids: np.ndarray, seq_len: int = 64,
 
     ``max_words`` scores only the start of the stream (a quick look per epoch).
     """
+    from .model import word_log_probs
+
     ids = np.asarray(ids)[: None if max_words is None else max_words + 1]
     x, y = windows(ids, 1, seq_len)
     return perplexity(word_log_probs(model, x, y))
@@ -85,6 +87,8 @@ def baseline_perplexities(corpus: LMCorpus, seq_len: int = 64) -> dict[str, floa
 
 def _train_step(model: Any, optimizer: Any, num_sampled: int) -> Any:
     import tensorflow as tf
+
+    from .model import sampled_loss
 
     variables = model.trainable_variables
 
@@ -130,6 +134,8 @@ def train_language_model(corpus: LMCorpus, settings: PretrainSettings,
     """Train on ``corpus.train``; returns the Keras model and the per-epoch log."""
     import keras
 
+    from .model import build_language_model, init_output_bias
+
     keras.utils.set_random_seed(settings.seed)
     model = build_language_model(corpus.vocab.num_words, settings.units, settings.dropout)
     init_output_bias(model, corpus.train)
@@ -166,7 +172,9 @@ def pretrain(settings: PretrainSettings | None = None,
     (unigram and bigram perplexity of the same words), the device and
     ``words_per_second`` (median over epochs).
     """
+    from ..imdb.bundle import TrainedModel
     from ..imdb.models import device_name
+    from .bundle import LanguageModel
 
     settings = settings or PretrainSettings.default()
     corpus = load_corpus(settings.num_words, archive, settings.train_size,
