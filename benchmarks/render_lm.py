@@ -32,7 +32,10 @@ def pretraining_lines() -> list[str]:
     base = meta["baselines"]
     lines = [f"The shipped language model (`gru_edu/shipped/imdb_lm`, made by "
              f"`{meta.get('made_by', '?')}` on {meta['device']}): "
-             f"{meta['train_words']:,} training words from {meta['sources']}.", "",
+             f"{meta['train_words']:,} training words ("
+             + "; ".join(f"{name}: {n:,} reviews" for name, n in meta["sources"].items()
+                         if name != "validation part")
+             + "; labels unused).", "",
              "| epoch | validation perplexity | seconds | words/s |", "|---:|---:|---:|---:|"]
     for row in meta["history"]:
         lines.append(f"| {row['epoch']} | {row['val_perplexity']:.1f} | {row['seconds']:.0f} "
