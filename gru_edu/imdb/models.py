@@ -40,6 +40,7 @@ __all__ = [
     "cudnn_compatible",
     "xla_on_cpu",
     "device_name",
+    "adam_optimizer",
 ]
 
 #: Recurrent layer classes by the names the builders and the CLI accept.
@@ -188,7 +189,7 @@ def build_classifier(
         name=name or f"imdb_{kind}",
     )
     model.compile(
-        optimizer=_optimizer(learning_rate, decay_steps, average_weights),
+        optimizer=adam_optimizer(learning_rate, decay_steps, average_weights),
         loss="binary_crossentropy",
         metrics=["accuracy"],
         jit_compile=xla_on_cpu() if jit_compile is None else jit_compile,
@@ -196,8 +197,8 @@ def build_classifier(
     return model
 
 
-def _optimizer(learning_rate: float, decay_steps: int | None,
-               average_weights: bool) -> keras.optimizers.Optimizer:
+def adam_optimizer(learning_rate: float, decay_steps: int | None,
+                   average_weights: bool) -> keras.optimizers.Optimizer:
     """Adam, its rate along a cosine to 0 over ``decay_steps`` batches if
     given, and with a moving average of the weights if asked."""
     rate: Any = learning_rate

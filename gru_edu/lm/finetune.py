@@ -26,7 +26,7 @@ import keras  # noqa: E402
 from keras import layers  # noqa: E402
 
 from ..imdb.fitting import evaluate, fit  # noqa: E402
-from ..imdb.models import xla_on_cpu  # noqa: E402
+from ..imdb.models import adam_optimizer, xla_on_cpu  # noqa: E402
 from .model import tied_embedding  # noqa: E402
 
 __all__ = ["FinetuneSettings", "FinetuneResult", "finetune", "label_subset",
@@ -94,11 +94,8 @@ def build_sentiment_classifier(lm: Any, pretrained: bool, dropout: float = 0.4) 
 
 
 def _compile(model: keras.Model, learning_rate: float, steps: int | None) -> None:
-    rate: Any = learning_rate
-    if steps:
-        rate = keras.optimizers.schedules.CosineDecay(learning_rate, steps)
-    model.compile(optimizer=keras.optimizers.Adam(rate), loss="binary_crossentropy",
-                  metrics=["accuracy"], jit_compile=xla_on_cpu())
+    model.compile(optimizer=adam_optimizer(learning_rate, steps, average_weights=False),
+                  loss="binary_crossentropy", metrics=["accuracy"], jit_compile=xla_on_cpu())
 
 
 def _set_body_trainable(model: keras.Model, trainable: bool) -> None:
