@@ -6,7 +6,7 @@ Prints numbers; asserts nothing.
 
 What it does (all in the full setting, on the CPU):
 
-1. trains the default recipe with GRU (per-epoch checkpoints kept), LSTM
+1. trains notebook 03's recipe with GRU (per-epoch checkpoints kept), LSTM
    and SimpleRNN, for each ``--seeds`` (``gru_edu.imdb.train_or_load``:
    models already in ``artifacts/deeper/full`` are loaded, not retrained);
 2. the speed of one 300-word review's gradient row

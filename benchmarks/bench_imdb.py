@@ -12,7 +12,7 @@ honest estimate.
     python benchmarks/bench_imdb.py --models tutorial --seeds 0
 
 The fixed models use :meth:`gru_edu.imdb.TrainSettings.default` (the
-recipe of notebook 03 and ``python -m gru_edu train``) with the recurrent
+recipe of notebook 03 and ``python -m gru_edu train --scratch``) with the recurrent
 layer swapped; the tutorial model is trained as written (ids as one float
 feature, ``GRU(50)`` then ``GRU(1)``, batch 100, 10 epochs, 30,000 words).
 

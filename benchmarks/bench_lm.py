@@ -4,7 +4,7 @@
     python benchmarks/bench_lm.py probe                 # frozen-state probe, 100/1k/22.5k labels
     python benchmarks/bench_lm.py curve --sizes 500 1000 --seeds 0 1 2
     python benchmarks/bench_lm.py curve --sizes 22500 --seeds 0 1
-    python benchmarks/bench_lm.py recipe --seeds 0 1 2 3 4   # train --pretrained, full test
+    python benchmarks/bench_lm.py recipe --seeds 0 1 2 3 4   # python -m gru_edu train, full test
 
 Every stage reads the language model that ships (``gru_edu/shipped/imdb_lm``,
 made by ``python -m gru_edu pretrain --ship``) and follows the collection's
@@ -159,8 +159,9 @@ def _curve(lm: LanguageModel, args: argparse.Namespace, log: dict) -> None:
 
 
 def _recipe(lm: LanguageModel, args: argparse.Namespace, log: dict) -> None:
-    """``train --pretrained``'s recipe on all 22,500 labels, each seed scored once
-    on all 25,000 test reviews (what ``bench_imdb.py`` does for the default recipe)."""
+    """``python -m gru_edu train``'s recipe (fine-tuned from the shipped language
+    model) on all 22,500 labels, each seed scored once on all 25,000 test reviews
+    (what ``bench_imdb.py`` does for notebook 03's recipe)."""
     from gru_edu.lm.finetune import FinetuneSettings, train_from_language_model
 
     for seed in args.seeds:

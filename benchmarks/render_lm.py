@@ -102,7 +102,8 @@ def curve_section(log: dict[str, Any], header: Header) -> list[str]:
 
 
 def recipe_section(log: dict[str, Any], header: Header) -> list[str]:
-    out = ["## `train --pretrained` on all labels (`bench_lm.py recipe`)", ""]
+    out = ["## `python -m gru_edu train`: fine-tuned from the language model on all labels "
+           "(`bench_lm.py recipe`)", ""]
     out += header(log, "bench_lm_recipe.json")
     runs = log["runs"]
     out += ["Fine-tuned from the shipped language model on the 22,500 training reviews, "

@@ -270,10 +270,10 @@ def deeper_section(log: dict[str, Any]) -> list[str]:
 
     out.append(sat_row("shipped GRU", sat))
     for e in r.get("saturation_by_epoch", []):
-        out.append(sat_row(f"default recipe, seed 0, epoch {e['epoch']}", e))
+        out.append(sat_row(f"notebook 03's recipe, seed 0, epoch {e['epoch']}", e))
     if r.get("models"):
         out += ["", "**Memory reach** (gradient of the logit by distance from "
-                "the last word; each model the default recipe with that cell):", "",
+                "the last word; each model notebook 03's recipe with that cell):", "",
                 "| cell | seed | test accuracy | median 90% reach | last word's "
                 "share | share 50 words back | time |",
                 "|---|---|---|---|---|---|---|"]
@@ -426,7 +426,7 @@ def mirrored_section(log: dict[str, Any]) -> list[str]:
     st = log["setup"]
     out = ["## tf.distribute on a CPU (`bench_mirrored.py`)", ""]
     out += _header(log, "bench_mirrored.json")
-    out += [f"The default recipe on {st['train_reviews']:,} training reviews, "
+    out += [f"Notebook 03's recipe on {st['train_reviews']:,} training reviews, "
             f"{st['epochs']} epochs, global batch {st['global_batch']}; validation accuracy "
             f"on {st['val_reviews']} held-out reviews (test not looked at). Each run a fresh "
             "process; one device and mirrored in turns.", "",

@@ -36,6 +36,7 @@ NOTEBOOKS = [
     "04_gate_explorer.ipynb",
     "05_gru_vs_lstm_claims.ipynb",
     "06_reading_the_gates_deeper.ipynb",
+    "07_language_model_without_labels.ipynb",
     "assignments/a1_gru_from_scratch/a1_gru_from_scratch.ipynb",
     "assignments/a2_imdb_gru/a2_imdb_gru.ipynb",
     "assignments/a3_reading_the_gates/a3_reading_the_gates.ipynb",

@@ -86,7 +86,7 @@ def test_explorer_model_prefers_a_full_run_and_never_a_fast_one(tmp_path, monkey
 
 
 def test_the_shipped_model_works_and_says_how_it_was_made(imdb_archive):
-    """The bundle in gru_edu/shipped: the default recipe, full setting, no
+    """The bundle in gru_edu/shipped: notebook 03's recipe, full setting, no
     optimizer state, and it classifies test reviews it never saw."""
     from gru_edu.imdb import TrainSettings, load_imdb
 
@@ -96,7 +96,7 @@ def test_the_shipped_model_works_and_says_how_it_was_made(imdb_archive):
     assert meta["mode"] == "full" and "--ship" in meta["made_by"]
     recipe = {k: v for k, v in meta["settings"].items() if k != "seed"}
     defaults = {k: v for k, v in TrainSettings().__dict__.items() if k != "seed"}
-    assert recipe == defaults  # the shipped model is the current default recipe
+    assert recipe == defaults  # the shipped model is notebook 03's current recipe
     assert meta["test_reviews"] == 25000 and meta["val_reviews"] == 2500
     assert getattr(trained.model, "optimizer", None) is None
     assert (path / "train_log.txt").read_text().count("\n") >= 6

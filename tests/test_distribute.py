@@ -1,7 +1,7 @@
 """Training under tf.distribute: the plan, and a mirrored run on a split CPU.
 
 TensorFlow fixes its logical devices when it first initialises them, so the
-mirrored run happens in a fresh process (``python -m gru_edu train
+mirrored run happens in a fresh process (``python -m gru_edu train --scratch
 --cpu-devices 2``); this process then opens the bundle it saved as notebook
 04 does and replays its gates.
 """
@@ -73,7 +73,7 @@ def mirrored_run(tmp_path_factory):
     env = dict(os.environ, PYTHONPATH=str(ROOT), TF_CPP_MIN_LOG_LEVEL="2",
                GRU_EDU_ARTIFACTS=str(art))
     env.pop("TF_CONFIG", None)
-    cmd = [sys.executable, "-m", "gru_edu", "train", "--cpu-devices", "2",
+    cmd = [sys.executable, "-m", "gru_edu", "train", "--scratch", "--cpu-devices", "2",
            "--train-size", "1500", "--val-size", "500", "--test-size", "500",
            "--epochs", "3", "--batch-size", str(PER_REPLICA), "--quiet", "--out", str(out)]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=1200,

@@ -49,7 +49,7 @@ def test_ship_refuses_the_fast_setting(monkeypatch, capsys):
     assert "full setting" in capsys.readouterr().err
 
 
-def test_train_pretrained_fine_tunes_the_shipped_language_model(tmp_path, imdb_archive, capsys):
+def test_train_fine_tunes_the_shipped_language_model_by_default(tmp_path, imdb_archive, capsys):
     import numpy as np
 
     from gru_edu.__main__ import main
@@ -57,21 +57,32 @@ def test_train_pretrained_fine_tunes_the_shipped_language_model(tmp_path, imdb_a
     from gru_edu.lm.bundle import LanguageModel, shipped_lm_dir
 
     out = tmp_path / "clf"
-    code = main(["train", "--pretrained", "--epochs", "1", "--train-size", "200",
+    code = main(["train", "--epochs", "1", "--train-size", "200",
                  "--val-size", "100", "--test-size", "100", "--archive", str(imdb_archive),
                  "--out", str(out), "--quiet"])
     assert code == 0
     printed = capsys.readouterr().out
     assert "test accuracy" in printed and "scored once" in printed
+    assert "fine-tuning a GRU from the language model in " + str(shipped_lm_dir()) in printed
+    assert "cuDNN eligible: True" in printed
     trained = TrainedModel.load(out)
     lm = LanguageModel.load(shipped_lm_dir())
     assert trained.vocab == lm.vocab and trained.model.get_layer("gru").units == lm.units
     meta = trained.meta
     assert (meta["train_reviews"], meta["val_reviews"], meta["test_reviews"]) == (200, 100, 100)
     assert meta["settings"]["pretrained"] is True and 0 < meta["test_accuracy"] < 1
+    assert meta["settings"]["epochs"] == 1 and meta["settings"]["batch_size"] == 64
+    assert meta["cudnn_eligible"] is True and meta["device"]
     p = trained.predict_text(["a wonderful film", "awful"])
     assert p.shape == (2,) and np.all((p > 0) & (p < 1))
     assert main(["train", "--pretrained", "--model", "lstm"]) == 2
+
+
+def test_train_pretrained_names_a_missing_language_model(tmp_path, capsys):
+    from gru_edu.__main__ import main
+
+    assert main(["train", "--pretrained", str(tmp_path / "no_lm"), "--epochs", "1"]) == 2
+    assert "no_lm" in capsys.readouterr().err
 
 
 def test_the_command_line_parser_loads_no_tensorflow():

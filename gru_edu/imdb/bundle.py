@@ -173,7 +173,7 @@ def default_model_dir(kind: str = "gru") -> Path:
 def shipped_model_dir(kind: str = "gru") -> Path:
     """The trained bundle that ships with the collection: ``gru_edu/shipped/imdb_<kind>``.
 
-    Made by ``python -m gru_edu train --ship`` (the default recipe, full
+    Made by ``python -m gru_edu train --scratch --ship`` (notebook 03's recipe, full
     setting, seed 0, saved without optimizer state); its ``meta.json`` and
     ``train_log.txt`` say how.
     """

@@ -258,7 +258,7 @@ def comparison_dir(kind: str, seed: int = 0) -> Path:
 
 def train_or_load(kind: str = "gru", seed: int = 0, checkpoints: bool = False,
                   verbose: int = 0) -> Any:
-    """The default recipe with layer ``kind`` and ``seed``, trained once.
+    """Notebook 03's recipe with layer ``kind`` and ``seed``, trained once.
 
     Trained with :func:`train_classifier` (``TrainSettings.default(kind)``:
     the full recipe, or its small version under ``GRU_EDU_FAST=1``) and saved

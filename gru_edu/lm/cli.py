@@ -101,24 +101,28 @@ def pretrain_log(meta: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-
 def train_pretrained(args: argparse.Namespace, argv: list[str] | None) -> int:
-    """``python -m gru_edu train --pretrained``: fine-tune a classifier from a
-    language model and save it (default ``artifacts/imdb_gru_pretrained``)."""
-    from .bundle import LanguageModel, shipped_lm_dir
-    from .finetune import FinetuneSettings, train_from_language_model
+    """``python -m gru_edu train`` (a GRU, without ``--scratch``): fine-tune a
+    classifier from the shipped language model, or the folder ``--pretrained
+    LM``, and save it (default ``artifacts/imdb_gru``, where notebook 04 looks).
 
-    if args.model != "gru" or args.ship:
-        print("error: --pretrained fine-tunes the GRU language model: use it with "
-              "--model gru and without --ship", file=sys.stderr)
-        return 2
+    Options the command line leaves out take :class:`FinetuneSettings`' defaults.
+    """
+    from ..imdb.bundle import default_model_dir
+    from .bundle import LanguageModel, shipped_lm_dir
+    from .finetune import train_from_language_model
+    from .pretrain import FinetuneSettings
+
+    given = {"epochs": args.epochs, "learning_rate": args.learning_rate,
+             "dropout": args.dropout, "batch_size": args.batch_size}
+    settings = replace(FinetuneSettings(), seed=args.seed,
+                       **{k: v for k, v in given.items() if v is not None})
+    source = args.pretrained if args.pretrained not in (None, "shipped") else shipped_lm_dir()
+    print(f"gru-edu: fine-tuning a GRU from the language model in {source}, mode "
+          f"{config.mode_name()} (--scratch: notebook 03's recipe instead)")
+    start = time.perf_counter()
     try:
-        lm = LanguageModel.load(shipped_lm_dir() if args.pretrained == "shipped"
-                                else args.pretrained)
-        settings = FinetuneSettings(epochs=args.epochs, learning_rate=args.learning_rate,
-                                    dropout=args.dropout, batch_size=args.batch_size,
-                                    seed=args.seed)
-        print(f"gru-edu: fine-tuning a GRU from the language model, mode {config.mode_name()}")
+        lm = LanguageModel.load(source)
         trained = train_from_language_model(
             lm, settings, args.train_size, args.test_size, args.val_size, args.archive,
             verbose=2 if args.quiet else 1)
@@ -127,10 +131,12 @@ def train_pretrained(args: argparse.Namespace, argv: list[str] | None) -> int:
         return 2
     meta = trained.meta
     meta["made_by"] = "python -m gru_edu " + " ".join(argv or sys.argv[1:])
-    path = trained.save(args.out or config.artifacts_dir() / "imdb_gru_pretrained")
+    path = trained.save(args.out or default_model_dir("gru"))
     print(f"validation accuracy {meta['val_accuracy']:.4f} ({meta['val_reviews']:,} reviews "
           f"held out of training) | test accuracy {meta['test_accuracy']:.4f} "
           f"({meta['test_reviews']:,} test reviews, scored once) | "
-          f"{meta['train_seconds']:.0f} s of training")
+          f"{meta['train_seconds']:.0f} s of training on {meta['device']} | "
+          f"cuDNN eligible: {meta['cudnn_eligible']} | "
+          f"total {time.perf_counter() - start:.0f} s")
     print(f"saved to {path}  (open with gru_edu.imdb.TrainedModel.load)")
     return 0

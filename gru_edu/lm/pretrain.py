@@ -26,7 +26,7 @@ from .ngram import KneserNeyBigram, Unigram, perplexity
 if TYPE_CHECKING:  # typing only: the model modules import Keras (the CLI's parser must not)
     from .bundle import LanguageModel
 
-__all__ = ["PretrainSettings", "pretrain", "train_language_model", "validation_perplexity",
+__all__ = ["PretrainSettings", "FinetuneSettings", "pretrain", "train_language_model", "validation_perplexity",
            "baseline_perplexities", "FAST_LM_TRAIN_SIZE"]
 
 #: Training reviews of the language model in the fast (CI) setting.
@@ -58,6 +58,27 @@ class PretrainSettings:
             return cls(num_words=2000, units=32, epochs=2, train_size=FAST_LM_TRAIN_SIZE,
                        val_size=200, num_sampled=128, unsup=False)
         return cls()
+
+
+@dataclass(frozen=True)
+class FinetuneSettings:
+    """A sentiment classifier's recipe from the language model
+    (:func:`gru_edu.lm.finetune.finetune`); ``pretrained`` picks the start.
+
+    The defaults are ``python -m gru_edu train``'s recipe: on validation, a
+    GRU fine-tuned from the language model beat notebook 03's recipe from
+    scratch (``benchmarks/logs/bench_lm_recipe.json`` against
+    ``bench_imdb.json``). It lives here, without Keras, because the command
+    line's parser reads its defaults.
+    """
+
+    pretrained: bool = True
+    epochs: int = 3
+    frozen_epochs: int = 0
+    learning_rate: float = 3e-3
+    dropout: float = 0.4
+    batch_size: int = 64
+    seed: int = 0
 
 
 def validation_perplexity(model: Any, ids: np.ndarray, seq_len: int = 64,
