@@ -83,6 +83,10 @@ class TrainSettings:
     def default(cls, kind: str = "gru") -> "TrainSettings":
         """The fixed model's recipe: full run, or the fast CI setting.
 
+        Notebook 03's recipe from scratch, what ``python -m gru_edu train
+        --scratch`` trains; the command's default GRU is fine-tuned from the
+        language model instead (:class:`gru_edu.lm.pretrain.FinetuneSettings`).
+
         The fast setting trains the same recipe on 2,000 reviews for 6 epochs:
         the candidate with the best validation accuracy in
         ``benchmarks/search_recipe.py --fast-setting`` (its log,
