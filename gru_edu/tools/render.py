@@ -438,7 +438,7 @@ def add_render_parser(sub: argparse._SubParsersAction) -> None:
                                       "HTML with an index page")
     p.add_argument("--out", type=Path, default=Path("site"), help="output folder (%(default)s)")
     p.add_argument("--fast", action="store_true",
-                   help="the fast setting (9–16 min on 2 cores, measured); default: the full run")
+                   help="the fast setting (12–19 min on 2 cores, measured); default: the full run")
     p.add_argument("--notebooks", nargs="+", default=None,
                    help="names of notebooks/ to render (default: the learner's path)")
     p.add_argument("--timeout", type=int, default=1800, help="seconds per cell")
