@@ -32,7 +32,7 @@ from .vocab import (INDEX_FROM, OOV, PAD, START,  # noqa: F401
 _KERAS_NAMES = {
     "models": ("RECURRENT_LAYERS", "tutorial_model", "tutorial_features",
                "build_classifier", "AppendPolarity", "cudnn_compatible",
-               "xla_on_cpu", "device_name"),
+               "xla_on_cpu", "device_name", "device_record"),
     "fitting": ("EpochTimer", "fit", "evaluate"),
     "bundle": ("TrainedModel", "EncodedReview", "default_model_dir", "shipped_model_dir",
                "load_explorer_model"),

@@ -40,6 +40,7 @@ __all__ = [
     "cudnn_compatible",
     "xla_on_cpu",
     "device_name",
+    "device_record",
     "adam_optimizer",
 ]
 
@@ -281,3 +282,12 @@ def device_name() -> str:
         except Exception:  # pragma: no cover - depends on the driver
             return f"GPU ({gpus[0].name})"
     return f"CPU ({os.cpu_count()} cores)"
+
+
+def device_record(layer: Any) -> dict[str, Any]:
+    """What a bundle's ``meta.json`` says of where ``layer`` trained: the
+    device, whether Keras could run it on cuDNN (and why not), and whether it did."""
+    eligible, reasons = cudnn_compatible(layer)
+    device = device_name()
+    return {"device": device, "cudnn_eligible": eligible,
+            "cudnn_used": eligible and device.startswith("GPU"), "cudnn_reasons": reasons}

@@ -213,7 +213,7 @@ def _meta(settings: TrainSettings, model: Any, parts: ImdbSplits,
     """How the model was trained and how it scored (validation, and the test
     reviews once if ``score_test``), with the device and cuDNN eligibility."""
     from .fitting import evaluate
-    from .models import cudnn_compatible, device_name
+    from .models import device_record
 
     val_loss, val_accuracy = (
         evaluate(model, parts.x_val, parts.y_val, buckets=settings.buckets)
@@ -225,8 +225,6 @@ def _meta(settings: TrainSettings, model: Any, parts: ImdbSplits,
         if score_test
         else (None, None)
     )
-    eligible, reasons = cudnn_compatible(model.get_layer(settings.kind))
-    device = device_name()
     return {
         "settings": asdict(settings),
         "mode": config.mode_name(),
@@ -244,10 +242,7 @@ def _meta(settings: TrainSettings, model: Any, parts: ImdbSplits,
         # median: the first epoch also pays for XLA/graph compilation
         "seconds_per_epoch": float(np.median(history["seconds"])),
         "seconds_first_epoch": float(history["seconds"][0]),
-        "device": device,
-        "cudnn_eligible": eligible,
-        "cudnn_used": eligible and device.startswith("GPU"),
-        "cudnn_reasons": reasons,
+        **device_record(model.get_layer(settings.kind)),
         "parameters": int(model.count_params()),
         "history": history,
     }

@@ -26,8 +26,7 @@ import keras  # noqa: E402
 from keras import layers  # noqa: E402
 
 from ..imdb.fitting import evaluate, fit  # noqa: E402
-from ..imdb.models import (adam_optimizer, cudnn_compatible, device_name,  # noqa: E402
-                           xla_on_cpu)
+from ..imdb.models import adam_optimizer, device_record, xla_on_cpu  # noqa: E402
 from .model import tied_embedding  # noqa: E402
 from .pretrain import FinetuneSettings  # noqa: E402  (keras-free: the CLI's parser reads it)
 
@@ -189,15 +188,7 @@ def train_from_language_model(lm: Any, settings: FinetuneSettings = FinetuneSett
         "train_reviews": int(len(parts.y_train)), "val_reviews": int(len(parts.y_val)),
         "test_reviews": int(len(parts.y_test)), "train_seconds": result.seconds,
         "history": result.history, "parameters": int(result.model.count_params()),
-        **_device_meta(result.model),
+        **device_record(result.model.get_layer("gru")),
     }
     return TrainedModel(result.model, lm.vocab, 300, "post", "pre", meta)
 
-
-def _device_meta(model: keras.Model) -> dict[str, Any]:
-    """Where it trained and whether Keras could run its GRU on cuDNN (as
-    :func:`gru_edu.imdb.train_classifier` records it)."""
-    eligible, reasons = cudnn_compatible(model.get_layer("gru"))
-    device = device_name()
-    return {"device": device, "cudnn_eligible": eligible,
-            "cudnn_used": eligible and device.startswith("GPU"), "cudnn_reasons": reasons}
